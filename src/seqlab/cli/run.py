@@ -1,0 +1,3 @@
+"""`seqlab run` (to be written)."""
+
+from seqlab.cli.app import app  # noqa: F401

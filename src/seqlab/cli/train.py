@@ -1,0 +1,3 @@
+"""`seqlab train` (to be written)."""
+
+from seqlab.cli.app import app  # noqa: F401

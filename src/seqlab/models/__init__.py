@@ -1,0 +1,92 @@
+"""The four architectures behind one interface, and the registry that builds them by name.
+
+    build_model(ModelSpec("lstm", hidden_size=64), input_size=3, output_size=2)
+
+Names: ``ffnn`` (window MLP), ``rnn`` (Elman), ``lstm``, ``gru``, and the LSTM ablations
+``lstm-nig``, ``lstm-nfg``, ``lstm-nog``, ``lstm-cifg``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch import nn
+
+from seqlab.models.elman import RNN
+from seqlab.models.gru import GRU
+from seqlab.models.lstm import LSTM, VARIANT_BLOCKS
+from seqlab.models.network import SeqModel
+from seqlab.models.trace import Trace
+from seqlab.models.window_mlp import WindowMLP
+
+RECURRENT = ("rnn", "lstm", "gru")
+ABLATIONS = tuple(f"lstm-{v}" for v in VARIANT_BLOCKS if v != "full")
+MODEL_NAMES = ("ffnn", *RECURRENT, *ABLATIONS)
+
+__all__ = [
+    "ABLATIONS",
+    "GRU",
+    "LSTM",
+    "MODEL_NAMES",
+    "RECURRENT",
+    "RNN",
+    "ModelSpec",
+    "SeqModel",
+    "Trace",
+    "WindowMLP",
+    "build_core",
+    "build_model",
+]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What to build. ``layers``: hidden layers for ``ffnn`` (0 = linear window), stacked
+    layers for the recurrent models. ``window`` is used by ``ffnn`` only. ``embed_dim``
+    applies to token inputs (default: ``hidden_size``)."""
+
+    name: str
+    hidden_size: int = 64
+    layers: int = 1
+    window: int = 5
+    embed_dim: int | None = None
+    forget_bias: float = 1.0
+    dropout: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.name not in MODEL_NAMES:
+            raise ValueError(f"unknown model {self.name!r}; choose one of {', '.join(MODEL_NAMES)}")
+        if self.hidden_size < 1:
+            raise ValueError(f"hidden size must be >= 1, got {self.hidden_size}")
+        if self.window < 1:
+            raise ValueError(f"window must be >= 1, got {self.window}")
+        min_layers = 0 if self.name == "ffnn" else 1
+        if self.layers < min_layers:
+            raise ValueError(f"{self.name} needs layers >= {min_layers}, got {self.layers}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+
+
+def build_core(spec: ModelSpec, input_size: int) -> nn.Module:
+    """The core alone: ``(B, T, input_size) -> (B, T, H)``."""
+    H, L = spec.hidden_size, spec.layers
+    if spec.name == "ffnn":
+        return WindowMLP(input_size, H, window=spec.window, layers=L)
+    if spec.name == "rnn":
+        return RNN(input_size, H, L)
+    if spec.name == "gru":
+        return GRU(input_size, H, L)
+    variant = spec.name.split("-", 1)[1] if "-" in spec.name else "full"
+    return LSTM(input_size, H, L, variant=variant, forget_bias=spec.forget_bias)
+
+
+def build_model(
+    spec: ModelSpec, *, input_size: int, output_size: int, vocab_size: int | None = None
+) -> SeqModel:
+    """A full model. With ``vocab_size`` the input is ``(B, T)`` token ids, embedded to
+    ``embed_dim`` first (``input_size`` is then ignored)."""
+    if vocab_size:
+        embed_dim = spec.embed_dim or spec.hidden_size
+        core = build_core(spec, embed_dim)
+        return SeqModel(core, output_size, vocab_size, embed_dim, dropout=spec.dropout)
+    return SeqModel(build_core(spec, input_size), output_size, dropout=spec.dropout)

@@ -1,0 +1,36 @@
+"""Gated recurrent unit, gate order r|z|n as torch.nn.GRU.
+
+    r = σ(W_ir x + b_ir + W_hr h + b_hr)        z = σ(W_iz x + b_iz + W_hz h + b_hz)
+    n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
+    h' = (1 − z) ⊙ n + z ⊙ h
+
+Parameters per layer: ``weight_ih_l{l}`` (3H, D_l), ``weight_hh_l{l}`` (3H, H), two biases (3H,).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from seqlab.models._recurrent import RecurrentCore
+
+
+class GRU(RecurrentCore):
+    gate_blocks = 3
+
+    def _fused(self, x: torch.Tensor) -> torch.Tensor:
+        h0 = x.new_zeros(self.num_layers, x.shape[0], self.hidden_size)
+        out, _ = torch._VF.gru(
+            x, h0, self.flat_weights(), True, self.num_layers, 0.0, self.training, False, True
+        )
+        return out
+
+    def _step(self, xw_t, h, c, layer):
+        _, w_hh, _, b_hh = self.layer_params(layer)
+        hw = h @ w_hh.T + b_hh  # (B, 3H)
+        xr, xz, xn = xw_t.chunk(3, dim=-1)
+        hr, hz, hn = hw.chunk(3, dim=-1)
+        r = torch.sigmoid(xr + hr)
+        z = torch.sigmoid(xz + hz)
+        n = torch.tanh(xn + r * hn)
+        h = (1 - z) * n + z * h
+        return h, c, {"r": r, "z": z, "n": n}

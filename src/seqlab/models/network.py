@@ -1,0 +1,57 @@
+"""A full model: optional token embedding -> core (FFNN window or recurrent) -> linear read-out.
+
+    x (B, T, D) float   or   x (B, T) token ids --embed--> (B, T, E)
+    core: (B, T, D) -> (B, T, H)          head: (B, T, H) -> (B, T, O)
+
+Submodule names are ``embed``, ``core``, ``head``; the core keeps torch.nn's parameter
+names (``core.weight_ih_l0`` …).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from seqlab.models.trace import Trace
+
+
+class SeqModel(nn.Module):
+    def __init__(
+        self,
+        core: nn.Module,
+        output_size: int,
+        vocab_size: int | None = None,
+        embed_dim: int | None = None,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, embed_dim) if vocab_size else None
+        self.core = core
+        self.drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+        self.head = nn.Linear(core.output_size, output_size)
+        self.output_size = output_size
+
+    @property
+    def has_trace(self) -> bool:
+        return hasattr(self.core, "trace")
+
+    def _inputs(self, x: torch.Tensor) -> torch.Tensor:
+        if self.embed is not None:
+            if x.dtype not in (torch.int64, torch.int32):
+                raise TypeError("this model embeds tokens: expected (B, T) integer ids")
+            return self.drop(self.embed(x))
+        if x.dim() != 3:
+            raise TypeError(f"expected (B, T, D) floats, got shape {tuple(x.shape)}")
+        return x
+
+    def forward(self, x: torch.Tensor, path: str = "auto") -> torch.Tensor:
+        """``(B, T, D)`` floats or ``(B, T)`` ids -> ``(B, T, O)``."""
+        return self.head(self.drop(self.core(self._inputs(x), path=path)))
+
+    def trace(self, x: torch.Tensor) -> Trace:
+        """Outputs plus every hidden state, cell state and gate (recurrent cores only)."""
+        if not self.has_trace:
+            raise TypeError(f"{type(self.core).__name__} has no state to trace")
+        tr = self.core.trace(self._inputs(x))
+        tr.output = self.head(self.drop(tr.output))
+        return tr
