@@ -1,14 +1,13 @@
 """Command line: thin wrappers over importable functions (one module per command group).
 
 Exit codes: 0 success, 2 bad usage or bad input (a one-paragraph message, no traceback),
-130 on Ctrl-C after saving what can be saved.
+130 on Ctrl-C after saving what can be saved (long-running commands catch
+``KeyboardInterrupt`` themselves and exit 130).
 """
 
 from __future__ import annotations
 
 import sys
-
-import click
 
 from seqlab.cli import bench, compare, params, run, sweep, train  # noqa: F401  (register commands)
 from seqlab.cli.app import app
@@ -18,16 +17,16 @@ __all__ = ["app", "main"]
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``seqlab`` script; always ends in ``sys.exit(code)``."""
+    """Entry point of the ``seqlab`` script; always ends in ``sys.exit(code)``.
+
+    Usage errors are Typer's (exit 2); a ``SeqlabError`` (bad input) prints its message
+    without a traceback and exits with its code (2).
+    """
     try:
-        code = app(args=argv, prog_name="seqlab", standalone_mode=False)
-    except click.exceptions.ClickException as e:  # bad usage: click's message, exit 2
-        e.show()
-        code = e.exit_code
+        app(args=argv, prog_name="seqlab")
     except SeqlabError as e:
         print(f"seqlab: error: {e}", file=sys.stderr)
-        code = e.exit_code
-    except (KeyboardInterrupt, click.exceptions.Abort):
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
         print("seqlab: interrupted", file=sys.stderr)
-        code = 130
-    sys.exit(code if isinstance(code, int) else 0)
+        sys.exit(130)

@@ -79,7 +79,7 @@ class LSTM(RecurrentCore):
     def _step(self, xw_t, h, c, layer):
         _, w_hh, _, b_hh = self.layer_params(layer)
         z = xw_t + h @ w_hh.T + b_hh  # (B, G·H)
-        parts = dict(zip(self.blocks, z.chunk(self.gate_blocks, dim=-1)))
+        parts = dict(zip(self.blocks, z.chunk(self.gate_blocks, dim=-1), strict=True))
         g = torch.tanh(parts["g"])
         f = torch.sigmoid(parts["f"]) if "f" in parts else torch.ones_like(g)
         if "i" in parts:

@@ -35,7 +35,9 @@ class WindowMLP(nn.Module):
         self.input_size, self.hidden_size = input_size, hidden_size
         self.window, self.num_layers = window, layers
         dims = [window * input_size] + [hidden_size] * layers
-        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
+        self.layers = nn.ModuleList(
+            nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:], strict=True)
+        )
 
     @property
     def output_size(self) -> int:
