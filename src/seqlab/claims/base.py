@@ -1,0 +1,72 @@
+"""A claim: a statement, the rule that decides it, and the verdict computed from evidence.
+
+Each claim module defines ``CLAIM = Claim(id, title, statement, rule)`` and a pure function
+``decide(evidence) -> Decision``. The evidence is what this run measured (numbers with
+intervals, see ``seqlab.claims.stats``); nothing about a verdict is fixed in advance: feed
+other numbers and the verdict changes (the tests do exactly that).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+VERDICTS = ("supported", "refuted", "inconclusive")
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    title: str
+    statement: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The verdict and the sentence that explains it from the numbers."""
+
+    verdict: str
+    reason: str
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
+
+
+@dataclass
+class ClaimResult:
+    claim: Claim
+    decision: Decision
+    evidence: dict
+    figure: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.claim.id,
+            "title": self.claim.title,
+            "statement": self.claim.statement,
+            "verdict": self.decision.verdict,
+            "rule": self.claim.rule,
+            "reason": self.decision.reason,
+            "evidence": self.evidence,
+            "figure": self.figure,
+            **self.extra,
+        }
+
+
+def fmt(est: dict) -> str:
+    """``0.912 [0.894, 0.929]`` for an interval estimate."""
+    return f"{est['mean']:.3g} [{est['lo']:.3g}, {est['hi']:.3g}]"
+
+
+def supported(reason: str) -> Decision:
+    return Decision("supported", reason)
+
+
+def refuted(reason: str) -> Decision:
+    return Decision("refuted", reason)
+
+
+def inconclusive(reason: str) -> Decision:
+    return Decision("inconclusive", reason)
