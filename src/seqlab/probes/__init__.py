@@ -1,0 +1,50 @@
+"""Probes: measurements of a fresh or trained model, not of its accuracy.
+
+gradients  ‖∂L/∂h_{T−1−k}‖ and ‖∂h_{T−1}/∂x_{T−1−k}‖ vs lag k, fitted decay, spectral radius
+gates      gate statistics at cue / gap / query steps, saturation, matrices for heatmaps
+cost       FLOPs per step by formula, measured time per step, activation memory, equal-size H
+depth      longest autograd path from the loss to x_0: the unrolled RNN is T layers deep
+"""
+
+from __future__ import annotations
+
+from seqlab.probes.cost import (
+    activation_memory,
+    cost_vs_length,
+    cuda_peak_bytes,
+    describe,
+    flops_of,
+    flops_per_step,
+    match_params,
+    param_count,
+    time_per_step,
+)
+from seqlab.probes.depth import gradient_path_length, graph_depth
+from seqlab.probes.gates import gate_matrix, gate_statistics, gate_summary
+from seqlab.probes.gradients import (
+    fit_decay,
+    hidden_grad_norms,
+    input_jacobian_norms,
+    spectral_radius,
+)
+
+__all__ = [
+    "activation_memory",
+    "cost_vs_length",
+    "cuda_peak_bytes",
+    "describe",
+    "fit_decay",
+    "flops_of",
+    "flops_per_step",
+    "gate_matrix",
+    "gate_statistics",
+    "gate_summary",
+    "gradient_path_length",
+    "graph_depth",
+    "hidden_grad_norms",
+    "input_jacobian_norms",
+    "match_params",
+    "param_count",
+    "spectral_radius",
+    "time_per_step",
+]

@@ -1,0 +1,117 @@
+"""What the gates do at the steps that matter: statistics at cue, gap and query positions.
+
+The claim ``lstm-gates-roles`` says the input gate admits (i high at the cue), the forget
+gate keeps (f high through the gap) and the output gate exposes (o high at the query).
+A trace (``SeqModel.trace(x)``) holds every gate at every step, ``(B, T, H)`` per gate per
+layer; these functions reduce it to numbers and to matrices for heatmaps.
+
+Gates, in torch's names: LSTM ``i f o`` (``g`` is the candidate cell value, not a gate),
+GRU ``r z`` (``n`` is the candidate state). A gate an ablation removed appears in the trace
+as its fixed value (ones, or ``1 − f`` for the coupled variant) and is reported as such.
+
+A position is one of:
+
+* an ``int`` — the same step for every example (negative counts from the end);
+* a ``(B,)`` integer tensor — one step per example (e.g. each example's cue);
+* a ``slice`` — a range of steps for every example (e.g. the gap);
+* a ``(B, T)`` bool tensor — any set of steps per example.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from seqlab.models import Trace
+
+__all__ = ["GATES", "LOW", "HIGH", "gate_matrix", "gate_statistics", "gate_summary"]
+
+GATES = ("i", "f", "o", "r", "z")  # the sigmoid gates; g and n are candidate values
+LOW, HIGH = 0.1, 0.9  # saturation thresholds: "closed" below LOW, "open" above HIGH
+
+Position = int | slice | torch.Tensor
+
+
+def _select(gate: torch.Tensor, pos: Position) -> torch.Tensor:
+    """The values of ``gate`` ``(B, T, H)`` at ``pos``, flattened."""
+    B, T, _ = gate.shape
+    if isinstance(pos, torch.Tensor):
+        pos = pos.to(gate.device)
+        if pos.dtype == torch.bool:
+            if pos.shape != (B, T):
+                raise ValueError(
+                    f"a bool position must be (B, T) = {(B, T)}, got {tuple(pos.shape)}"
+                )
+            return gate[pos].reshape(-1)  # (N·H,)
+        if pos.dim() == 0:
+            return gate[:, int(pos)].reshape(-1)
+        if pos.shape != (B,):
+            raise ValueError(f"a step-index tensor must be (B,) = ({B},), got {tuple(pos.shape)}")
+        idx = pos.long() % T
+        return gate[torch.arange(B, device=gate.device), idx].reshape(-1)  # (B·H,)
+    if isinstance(pos, slice):
+        return gate[:, pos].reshape(-1)
+    if isinstance(pos, int | np.integer):
+        if not -T <= int(pos) < T:
+            raise ValueError(f"step {pos} is outside a sequence of length {T}")
+        return gate[:, int(pos)].reshape(-1)
+    raise TypeError(f"a position is an int, slice, (B,) or (B, T) tensor; got {type(pos)}")
+
+
+def gate_statistics(
+    trace: Trace,
+    positions: dict[str, Position],
+    layer: int = 0,
+    gates: tuple[str, ...] | None = None,
+) -> dict[str, dict[str, dict[str, float]]]:
+    """``{position_name: {gate: {"mean", "sd", "low", "high", "n"}}}`` for one layer.
+
+    ``mean`` and ``sd`` (population standard deviation) over all selected examples, steps
+    and units; ``low`` and ``high`` the fractions of those values below ``LOW`` = 0.1 and
+    above ``HIGH`` = 0.9 (saturated closed / open); ``n`` how many values. ``gates`` defaults
+    to the sigmoid gates present in the trace (LSTM ``i f o``, GRU ``r z``).
+    """
+    if not trace.gates or not trace.gates[layer]:
+        raise TypeError("this trace has no gates (an RNN or FFNN); nothing to summarise")
+    layer_gates = trace.gates[layer]
+    names = gates if gates is not None else tuple(g for g in GATES if g in layer_gates)
+    stats: dict[str, dict[str, dict[str, float]]] = {}
+    for where, pos in positions.items():
+        stats[where] = {}
+        for name in names:
+            v = _select(layer_gates[name].detach(), pos).double()
+            n = v.numel()
+            if n == 0:
+                nan = float("nan")
+                stats[where][name] = {"mean": nan, "sd": nan, "low": nan, "high": nan, "n": 0}
+                continue
+            stats[where][name] = {
+                "mean": v.mean().item(),
+                "sd": v.std(correction=0).item(),
+                "low": (v < LOW).double().mean().item(),
+                "high": (v > HIGH).double().mean().item(),
+                "n": n,
+            }
+    return stats
+
+
+def gate_matrix(
+    trace: Trace, example: int = 0, layer: int = 0, states: bool = False
+) -> dict[str, np.ndarray]:
+    """``{gate: (T, H) array}`` of one example and layer, for heatmaps (steps down, units
+    across). Every gate of the trace (``g`` / ``n`` included); with ``states`` also ``"h"``
+    and, for an LSTM, the cell ``"c"``."""
+    mats = {k: v[example].detach().cpu().numpy() for k, v in trace.gates[layer].items()}
+    if states:
+        mats["h"] = trace.hidden[layer][example].detach().cpu().numpy()
+        if trace.cell:
+            mats["c"] = trace.cell[layer][example].detach().cpu().numpy()
+    return mats
+
+
+def gate_summary(
+    trace: Trace, example: int = 0, layer: int = 0, states: bool = False
+) -> dict[str, np.ndarray]:
+    """``{gate: (T,) array}``: :func:`gate_matrix` averaged over units — one number per
+    step, the compact form for a table."""
+    return {k: m.mean(axis=1) for k, m in gate_matrix(trace, example, layer, states).items()}
