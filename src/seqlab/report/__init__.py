@@ -1,0 +1,24 @@
+"""Reports: results dict -> self-contained ``report.html``, ``results.json``, ``summary.md``.
+
+from seqlab.report import write_report, plots
+fig = plots.lines({"lstm": {"x": d, "y": acc}}, "distance d", "accuracy", hlines={"chance": .1})
+claim["figure"] = plots.save_figure(fig, out_dir, claim["id"])
+write_report(results, out_dir)   # -> {"results": ..., "html": ..., "summary": ...}
+"""
+
+from seqlab.report import plots
+from seqlab.report.html import render_html
+from seqlab.report.schema import SCHEMA, VERDICTS, check_results, plain
+from seqlab.report.summary import render_summary
+from seqlab.report.write import write_report
+
+__all__ = [
+    "SCHEMA",
+    "VERDICTS",
+    "check_results",
+    "plain",
+    "plots",
+    "render_html",
+    "render_summary",
+    "write_report",
+]

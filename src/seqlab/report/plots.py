@@ -1,0 +1,413 @@
+"""The report's figures: a few plot helpers with one consistent style, and ``save_figure``.
+
+Figures are built on ``matplotlib.figure.Figure`` directly (no pyplot, no global figure
+registry, no GUI backend); PNGs are rendered by Agg. Each helper returns the Figure; the
+caller saves it with ``save_figure(fig, out_dir, name)``, which writes
+``out_dir/figures/<name>.png`` and returns ``"figures/<name>.png"`` for the claim's
+``figure`` field. ``report.html`` inlines it.
+
+Sizes: 8 in wide at 150 dpi (1200 px), so text stays readable when the page shows the
+figure 800 px wide. Colours are the Okabe–Ito colour-blind-safe palette, and each model
+family keeps its colour in every figure (LSTM blue, RNN vermillion, GRU green, FFNN orange);
+a second series of the same family in one figure takes a spare colour (sky blue, purple,
+black, yellow) before any other family's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+
+DPI = 150
+WIDTH = 8.0  # inches
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+FAMILY_COLORS = {
+    "lstm": "#0072B2",
+    "rnn": "#D55E00",
+    "elman": "#D55E00",
+    "gru": "#009E73",
+    "ffnn": "#E69F00",
+    "window": "#E69F00",
+    "linear": "#CC79A7",
+}
+SPARE_COLORS = ("#56B4E9", "#CC79A7", "#000000", "#F0E442")
+GREY = "#6b6b6b"
+STYLE = {
+    "font.size": 11,
+    "axes.titlesize": 13,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 11,
+    "legend.fontsize": 10,
+    "legend.framealpha": 0.9,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "lines.linewidth": 2.0,
+    "lines.markersize": 5,
+    "image.cmap": "viridis",
+}
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+Marks = Mapping[str, float] | Iterable[float | tuple[float, str]] | float | None
+
+
+@contextmanager
+def _style():
+    with matplotlib.rc_context(STYLE):
+        yield
+
+
+class _Colors:
+    """Colour per series name for one figure: the family colour first, then the next free."""
+
+    def __init__(self) -> None:
+        self.used: dict[str, str] = {}
+
+    def __call__(self, name: str) -> str:
+        if name in self.used:
+            return self.used[name]
+        family = re.split(r"[^a-z0-9]", name.lower(), maxsplit=1)[0]
+        taken = set(self.used.values())
+        color = FAMILY_COLORS.get(family)
+        if color is None or color in taken:
+            # Colours no model family owns come first, so a second LSTM variant is never
+            # drawn in the RNN's colour.
+            free = [c for c in (*SPARE_COLORS, *PALETTE) if c not in taken]
+            color = free[0] if free else PALETTE[len(self.used) % len(PALETTE)]
+        self.used[name] = color
+        return color
+
+
+def _floats(values: Any, what: str) -> np.ndarray:
+    a = np.asarray(values, dtype=float)
+    if a.ndim != 1:
+        raise ValueError(f"{what} must be a 1-D sequence of numbers, got shape {a.shape}")
+    return a
+
+
+def _marks(marks: Marks) -> list[tuple[float, str | None]]:
+    """Reference lines as ``[(value, label)]`` from a dict, a list, pairs, or one number."""
+    if marks is None:
+        return []
+    if isinstance(marks, Mapping):
+        return [(float(v), str(k)) for k, v in marks.items()]
+    if isinstance(marks, int | float):
+        return [(float(marks), None)]
+    out = []
+    for m in marks:
+        if isinstance(m, tuple | list):
+            out.append((float(m[0]), str(m[1])))
+        else:
+            out.append((float(m), None))
+    return out
+
+
+def _finish(ax, title: str, xlabel: str | None, ylabel: str | None, logx=False, logy=False):
+    if title:
+        ax.set_title(title)
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    handles, _ = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(loc="best")
+
+
+def lines(
+    series: Mapping[str, Mapping[str, Any]],
+    xlabel: str,
+    ylabel: str,
+    title: str = "",
+    logx: bool = False,
+    logy: bool = False,
+    vlines: Marks = None,
+    hlines: Marks = None,
+) -> Figure:
+    """One line per series, with a shaded band where ``lo``/``hi`` are given.
+
+    ``series[name] = {"x": [...], "y": [...], "lo": [...]?, "hi": [...]?, "style": ...?}``;
+    ``style`` is a matplotlib format string (``"--"``, ``"o:"``) or a dict of ``plot``
+    keyword arguments (``{"linestyle": "--", "color": "#444"}``). ``hlines`` (e.g. chance
+    level: ``{"chance": 0.1}``) are dashed grey lines in the legend; ``vlines`` (e.g. FFNN
+    windows: ``{"k=5": 5, "k=20": 20}``) are dotted grey lines labelled at the top.
+    """
+    with _style():
+        fig = Figure(figsize=(WIDTH, 4.5), layout="constrained")
+        ax = fig.add_subplot()
+        colors = _Colors()
+        for name, s in series.items():
+            x, y = _floats(s["x"], f"{name}.x"), _floats(s["y"], f"{name}.y")
+            if x.shape != y.shape:
+                raise ValueError(f"series {name!r}: x has {len(x)} values, y has {len(y)}")
+            style = s.get("style")
+            fmt = style if isinstance(style, str) else ""
+            kwargs = dict(style) if isinstance(style, Mapping) else {}
+            kwargs.setdefault("color", colors(name))
+            if not fmt and "marker" not in kwargs and len(x) <= 25:
+                kwargs["marker"] = "o"
+            ax.plot(x, y, fmt, label=str(name), **kwargs)
+            if s.get("lo") is not None and s.get("hi") is not None:
+                lo, hi = _floats(s["lo"], f"{name}.lo"), _floats(s["hi"], f"{name}.hi")
+                ax.fill_between(x, lo, hi, color=kwargs["color"], alpha=0.18, linewidth=0)
+        for value, label in _marks(hlines):
+            ax.axhline(value, color=GREY, linestyle="--", linewidth=1.2, label=label)
+        for value, label in _marks(vlines):
+            ax.axvline(value, color=GREY, linestyle=":", linewidth=1.2)
+            if label:
+                ax.text(
+                    value,
+                    0.98,
+                    f" {label}",
+                    transform=ax.get_xaxis_transform(),
+                    color=GREY,
+                    fontsize=9,
+                    rotation=90,
+                    ha="right",
+                    va="top",
+                )
+        _finish(ax, title, xlabel, ylabel, logx, logy)
+    return fig
+
+
+def _mean_err(v: Any) -> tuple[float, float, float]:
+    """A bar value as ``(mean, below, above)``: a number, {"mean","lo","hi"} or {"mean","ci95"}."""
+    if v is None:
+        return np.nan, 0.0, 0.0
+    if isinstance(v, Mapping):
+        m = float(v["mean"])
+        if v.get("lo") is not None and v.get("hi") is not None:
+            return m, m - float(v["lo"]), float(v["hi"]) - m
+        if v.get("ci95") is not None:
+            return m, float(v["ci95"]), float(v["ci95"])
+        return m, 0.0, 0.0
+    return float(v), 0.0, 0.0
+
+
+def bars(
+    groups: Mapping[str, Mapping[str, Any]],
+    ylabel: str,
+    title: str = "",
+    hline: Marks = None,
+) -> Figure:
+    """Grouped bars: ``groups[group][series] = value`` where a value is a number,
+    ``{"mean", "lo", "hi"}`` or ``{"mean", "ci95"}`` (drawn as error bars).
+
+    Each series keeps one colour across groups (e.g. groups = tasks, series = LSTM
+    ablations). ``hline`` marks a reference level such as chance.
+    """
+    group_names = [str(g) for g in groups]
+    series_names: list[str] = []
+    for inner in groups.values():
+        series_names.extend(str(s) for s in inner if str(s) not in series_names)
+    with _style():
+        width_in = max(6.0, min(WIDTH + 4, 1.5 + 0.45 * len(group_names) * len(series_names)))
+        fig = Figure(figsize=(width_in, 4.5), layout="constrained")
+        ax = fig.add_subplot()
+        colors = _Colors()
+        n = max(len(series_names), 1)
+        width = 0.8 / n
+        for j, s in enumerate(series_names):
+            xs = np.arange(len(group_names)) + (j - (n - 1) / 2) * width
+            stats = [
+                _mean_err({str(k): v for k, v in inner.items()}.get(s)) for inner in groups.values()
+            ]
+            means = np.array([m for m, _, _ in stats])
+            err = np.array([[b for _, b, _ in stats], [a for _, _, a in stats]])
+            ax.bar(
+                xs,
+                means,
+                width * 0.92,
+                label=s,
+                color=colors(s),
+                yerr=err if err.any() else None,
+                capsize=3,
+                error_kw={"elinewidth": 1.2, "ecolor": "#333333"},
+            )
+        ax.set_xticks(np.arange(len(group_names)), group_names)
+        ax.grid(axis="x", visible=False)
+        for value, label in _marks(hline):
+            ax.axhline(value, color=GREY, linestyle="--", linewidth=1.2, label=label)
+        _finish(ax, title, None, ylabel)
+        if ax.get_legend() is not None:  # beside the plot: bars fill the area 'best' looks in
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    return fig
+
+
+def _heatmap_axes(ax, m, row_labels, col_labels, cmap, vmin, vmax, annotate: bool | None):
+    im = ax.imshow(m, aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.grid(False)
+    ax.set_xticks(np.arange(m.shape[1]), [str(c) for c in col_labels])
+    ax.set_yticks(np.arange(m.shape[0]), [str(r) for r in row_labels])
+    if any(len(str(c)) > 3 for c in col_labels) or m.shape[1] > 20:
+        ax.tick_params(axis="x", labelrotation=45)
+        for t in ax.get_xticklabels():
+            t.set_ha("right")
+            t.set_rotation_mode("anchor")
+    if annotate is None:
+        annotate = m.size <= 160
+    if annotate:
+        lo, hi = im.norm.vmin, im.norm.vmax
+        for (r, c), v in np.ndenumerate(m):
+            if np.isfinite(v):
+                dark = (v - lo) / (hi - lo or 1.0) < 0.55
+                ax.text(
+                    c,
+                    r,
+                    f"{v:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if dark else "black",
+                )
+    return im
+
+
+def _matrix(matrix: Any, what: str) -> np.ndarray:
+    m = np.asarray(matrix, dtype=float)
+    if m.ndim != 2:
+        raise ValueError(f"{what} must be a 2-D matrix (rows × columns), got shape {m.shape}")
+    return m
+
+
+def heatmap(
+    matrix: Any,
+    row_labels: Sequence[str],
+    col_labels: Sequence[str],
+    title: str = "",
+    cmap: str = "viridis",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    annotate: bool | None = None,
+) -> Figure:
+    """A matrix (rows × columns) as a heatmap with a colour bar, e.g. gate value per word:
+    rows = gate names, columns = the words of a sentence. Cells are annotated with their
+    value when there are at most 160 of them (``annotate`` forces either way)."""
+    m = _matrix(matrix, "matrix")
+    if m.shape != (len(row_labels), len(col_labels)):
+        raise ValueError(
+            f"matrix has shape {m.shape} but {len(row_labels)} row and "
+            f"{len(col_labels)} column labels were given"
+        )
+    with _style():
+        w = max(6.0, min(14.0, 2.0 + 0.6 * m.shape[1]))
+        h = max(2.4, min(10.0, 1.6 + 0.42 * m.shape[0]))
+        fig = Figure(figsize=(w, h), layout="constrained")
+        ax = fig.add_subplot()
+        im = _heatmap_axes(ax, m, row_labels, col_labels, cmap, vmin, vmax, annotate)
+        fig.colorbar(im, ax=ax, fraction=0.04, pad=0.02)
+        if title:
+            ax.set_title(title)
+    return fig
+
+
+def heatmaps(
+    panels: Mapping[str, Any],
+    col_labels: Sequence[str],
+    row_labels: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
+    title: str = "",
+    cmap: str = "viridis",
+    vmin: float | None = 0.0,
+    vmax: float | None = 1.0,
+    annotate: bool | None = None,
+) -> Figure:
+    """Several heatmaps stacked on one shared column axis and one colour scale, e.g. the
+    input, forget and output gates (rows = hidden units) over the words of a sentence.
+    ``row_labels`` is one list for all panels, a dict per panel, or None (0, 1, …)."""
+    mats = {name: _matrix(m, f"panel {name!r}") for name, m in panels.items()}
+    for name, m in mats.items():
+        if m.shape[1] != len(col_labels):
+            raise ValueError(f"panel {name!r} has {m.shape[1]} columns, {len(col_labels)} labels")
+    rows_total = sum(m.shape[0] for m in mats.values())
+    with _style():
+        w = max(6.0, min(14.0, 2.0 + 0.6 * len(col_labels)))
+        h = max(3.0, min(14.0, 1.2 + 0.9 * len(mats) + 0.3 * rows_total))
+        fig = Figure(figsize=(w, h), layout="constrained")
+        axes = fig.subplots(
+            len(mats),
+            1,
+            sharex=True,
+            squeeze=False,
+            height_ratios=[max(m.shape[0], 1) for m in mats.values()],
+        )[:, 0]
+        im = None
+        for ax, (name, m) in zip(axes, mats.items(), strict=True):
+            if isinstance(row_labels, Mapping):
+                rl = row_labels[name]
+            else:
+                rl = row_labels if row_labels is not None else [str(i) for i in range(m.shape[0])]
+            im = _heatmap_axes(ax, m, rl, col_labels, cmap, vmin, vmax, annotate)
+            ax.set_ylabel(str(name))
+            if ax is not axes[-1]:
+                ax.tick_params(axis="x", labelbottom=False)
+        if im is not None:
+            fig.colorbar(im, ax=list(axes), fraction=0.04, pad=0.02)
+        if title:
+            fig.suptitle(title, fontweight="bold")
+    return fig
+
+
+def scatter(
+    points: Mapping[str, tuple[Any, Any]],
+    xlabel: str,
+    ylabel: str,
+    logx: bool = False,
+    logy: bool = False,
+    title: str = "",
+) -> Figure:
+    """Named points ``{name: (x, y)}``: a single point is labelled beside it (e.g. each
+    candidate at (parameters, error)); a pair of sequences is one series in the legend."""
+    with _style():
+        fig = Figure(figsize=(WIDTH, 4.5), layout="constrained")
+        ax = fig.add_subplot()
+        colors = _Colors()
+        for name, (x, y) in points.items():
+            name = str(name)
+            if np.ndim(x) == 0 and np.ndim(y) == 0:
+                ax.scatter([float(x)], [float(y)], s=45, color=colors(name), zorder=3)
+                ax.annotate(
+                    name,
+                    (float(x), float(y)),
+                    xytext=(5, 4),
+                    textcoords="offset points",
+                    fontsize=9,
+                )
+            else:
+                xs, ys = _floats(x, f"{name}.x"), _floats(y, f"{name}.y")
+                ax.scatter(xs, ys, s=35, color=colors(name), label=name, zorder=3)
+        ax.margins(x=0.12, y=0.08)  # room for the point labels
+        _finish(ax, title, xlabel, ylabel, logx, logy)
+    return fig
+
+
+def save_figure(fig: Figure, out_dir: str | Path, name: str) -> str:
+    """Write ``fig`` to ``out_dir/figures/<name>.png`` atomically; return the relative path
+    ``"figures/<name>.png"`` that goes into a claim's ``figure`` field."""
+    name = name.removesuffix(".png")
+    if not _NAME.match(name):
+        raise ValueError(f"figure name {name!r}: use letters, digits, '.', '_' or '-'")
+    folder = Path(out_dir) / "figures"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    tmp = folder / f".{name}.png.tmp-{os.getpid()}"
+    try:
+        fig.savefig(tmp, format="png", dpi=DPI, facecolor="white")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return f"figures/{name}.png"
