@@ -23,10 +23,10 @@ nowhere else), ``distance(x)`` gives ``T − cue_index(x)``.
 ``words`` (default): English filler phrases ("after work", "on a rainy tuesday",
 "she drives to the nearest store" …) fill the ``lead`` − 2 + d_max − d words before
 "alice is" and the d − 2 words between the cue and the query, each stretch filled exactly
-by phrases that fit. ``symbols``: no language — the cue is one of ``c0 …``, every other
-input but the query ``?`` is a random distractor symbol ``x0 … x{m-1}``, for clean
-experiments. The filler before the cue keeps the input space large even for d = 2, so
-train / valid / test can be disjoint.
+by whole phrases that fit (drawn in proportion to their length). ``symbols``: no
+language — the cue is one of ``c0 …``, every other input but the query ``?`` is a random
+distractor symbol ``x0 … x{m-1}``, for clean experiments. The filler before the cue keeps
+the input space large even for d = 2, so train / valid / test can be disjoint.
 
 Shapes: x (B, T) int64 token ids (``vocab``), y (B, T) int64 (the answer class at T − 1,
 0 elsewhere), mask (B, T) bool (only T − 1). Metric: accuracy; ``chance`` = 1 / classes.
@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
+from itertools import accumulate
 from typing import Any, ClassVar
 
 import torch
@@ -141,6 +142,7 @@ class Recall(SyntheticTask):
             phrases = [tuple(p.split()) for p in FILLER_PHRASES[: self.distractors]]
             self._phrases = sorted(phrases, key=len)  # for "the phrases that fit": a prefix
             self._phrase_lengths = [len(p) for p in self._phrases]
+            self._phrase_weights = list(accumulate(self._phrase_lengths))  # ∝ length
             rest = sorted({w for p in phrases for w in p} | set(SUBJECT))
             self.vocab = [*self.cues, QUERY, *rest]
         else:
@@ -200,11 +202,15 @@ class Recall(SyntheticTask):
     # -- generation -----------------------------------------------------------------------
 
     def _filler(self, n: int, u: Iterator[float]) -> list[str]:
-        """Exactly ``n`` words of whole phrases, each drawn uniformly among those that fit."""
+        """Exactly ``n`` words of whole phrases. Each is drawn among the phrases that fit,
+        with probability proportional to its length (as if picking a word of the phrase
+        list at random), so whole phrases dominate and one-word fillers only top up."""
         out: list[str] = []
         while len(out) < n:
-            fitting = bisect_right(self._phrase_lengths, n - len(out))
-            out.extend(self._phrases[min(int(next(u) * fitting), fitting - 1)])
+            fitting = bisect_right(self._phrase_lengths, n - len(out))  # a prefix: sorted
+            total = self._phrase_weights[fitting - 1]
+            pick = bisect_right(self._phrase_weights, next(u) * total, hi=fitting - 1)
+            out.extend(self._phrases[pick])
         return out
 
     def _compose(
