@@ -120,7 +120,7 @@ def test_reference_core_backward_matches_autograd_including_input_gradient(name,
     params = [p for _, p in core.named_parameters()]
     dx, *dparams = torch.autograd.grad(out, [x, *params], dy)
 
-    module, options = reference._core_options(name, L, s["window"])
+    module, options = reference.core_for(name, L, s["window"])
     y, cache = module.forward(x.detach().numpy(), numpy_params(core), **options)
     assert_close(y, out.detach().numpy(), f"{name} core output")
     grads, ref_dx = module.backward(cache, dy.numpy())

@@ -31,6 +31,7 @@ from seqlab.reference import embedding, gru, linear, losses, lstm, rnn, window_m
 
 __all__ = [
     "CORES",
+    "core_for",
     "embedding",
     "gru",
     "linear",
@@ -49,8 +50,9 @@ def _split(params: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
     return {k[len(prefix) :]: v for k, v in params.items() if k.startswith(prefix)}
 
 
-def _core_options(name: str, layers: int, window: int) -> tuple[Any, dict[str, Any]]:
-    """The core module for a model name, and its keyword options."""
+def core_for(name: str, layers: int = 1, window: int = 5) -> tuple[Any, dict[str, Any]]:
+    """The core module for a model name and its keyword options, e.g. ``"lstm-cifg"`` ->
+    ``(lstm, {"num_layers": layers, "variant": "cifg"})``; ``window`` is used by ffnn only."""
     if name == "ffnn":
         return window_mlp, {"num_layers": layers, "window": window}
     if name.startswith("lstm"):
@@ -70,7 +72,7 @@ def _forward(name, x, params, layers, window):
     caches = {}
     if "embed.weight" in params:
         x, caches["embed"] = embedding.forward(x, _split(params, "embed."))
-    core, options = _core_options(name, layers, window)
+    core, options = core_for(name, layers, window)
     hidden, caches["core"] = core.forward(x, _split(params, "core."), **options)
     out, caches["head"] = linear.forward(hidden, _split(params, "head."))
     return out, core, caches
