@@ -29,6 +29,7 @@ from seqlab.probes import (
     param_count,
     spectral_radius,
 )
+from seqlab.probes.gradients import unroll
 from seqlab.tasks.base import Batch
 
 D, O = 3, 2
@@ -87,6 +88,20 @@ def test_hidden_grad_norms_match_torch_cells_with_perturbed_states(name):
     ref = reference_hidden_grads(name, model, batch)
     assert ours.shape == (7,)
     np.testing.assert_allclose(ours, ref, rtol=1e-10, atol=0)
+
+
+@pytest.mark.parametrize(
+    "name", ["rnn", "lstm", "gru", "lstm-nig", "lstm-nfg", "lstm-nog", "lstm-cifg"]
+)
+def test_unroll_reproduces_the_models_trace_in_every_layer(name):
+    model = model64(name, layers=2)
+    x = last_step_batch(B=3, T=5).x
+    hidden = unroll(model.core, x)
+    trace = model.trace(x)
+    for layer in range(2):
+        torch.testing.assert_close(
+            torch.stack(hidden[layer], dim=1), trace.hidden[layer], rtol=1e-12, atol=1e-12
+        )
 
 
 def test_hidden_grad_norms_reject_a_model_without_state():
@@ -209,6 +224,13 @@ def test_gradient_path_length_counts_one_product_per_step(name):
     assert [gradient_path_length(model, T) for T in (1, 4, 30)] == [2, 5, 31]
 
 
+@pytest.mark.parametrize("name", ["rnn", "lstm-cifg"])
+def test_gradient_path_length_of_stacked_layers_adds_the_layers_once(name):
+    # A path climbs the layers diagonally: T − 1 recurrent products + L projections + read-out.
+    model = model64(name, layers=3)
+    assert [gradient_path_length(model, T) for T in (1, 4, 30)] == [4, 7, 33]
+
+
 def test_graph_depth_handles_a_thousand_steps():
     model = build_model(ModelSpec("rnn", hidden_size=2), input_size=1, output_size=1)
     assert gradient_path_length(model, 1000, input_size=1) == 1001
@@ -270,15 +292,17 @@ def test_activation_memory_of_the_fused_path_grows_with_length(name):
     assert m4 > 2 * m1 > 0
 
 
-def test_match_params_returns_the_closest_hidden_size():
+@pytest.mark.parametrize(
+    ("name", "kw"), [("lstm", {}), ("gru", {"layers": 2}), ("ffnn", {"window": 7})]
+)
+def test_match_params_returns_the_closest_hidden_size_of_the_real_model(name, kw):
     target = 5000
 
     def count(H):
-        return param_count(
-            build_model(ModelSpec("lstm", hidden_size=H), input_size=3, output_size=2)
-        )
+        spec = ModelSpec(name, hidden_size=H, **kw)
+        return param_count(build_model(spec, input_size=3, output_size=2))
 
-    H = match_params("lstm", target, input_size=3, output_size=2)
+    H = match_params(name, target, input_size=3, output_size=2, **kw)
     assert count(H - 1) < target <= count(H + 1)
     assert abs(count(H) - target) <= min(abs(count(H - 1) - target), abs(count(H + 1) - target))
 

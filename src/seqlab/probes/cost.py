@@ -37,10 +37,11 @@ import time
 import torch
 from torch import nn
 
-from seqlab.models import ModelSpec, SeqModel, build_model
+from seqlab.models import ModelSpec, SeqModel
 from seqlab.models.gru import GRU
 from seqlab.models.lstm import LSTM
 from seqlab.models.window_mlp import WindowMLP
+from seqlab.params import hidden_for_params
 
 __all__ = [
     "activation_memory",
@@ -343,44 +344,29 @@ def cost_vs_length(
 def match_params(
     name: str,
     target_params: int,
-    input_size: int,
-    output_size: int,
+    input_size: int | None,
+    output_size: int | None,
     layers: int = 1,
     window: int = 5,
     vocab_size: int | None = None,
     embed_dim: int | None = None,
-    max_hidden: int = 1 << 16,
 ) -> int:
     """The hidden size H at which model ``name`` has the parameter count closest to
     ``target_params`` (ties go to the smaller H), for comparisons at equal parameter count.
 
-    Counts are ``sum(p.numel())`` of the real model built on the meta device (no memory,
-    no initialisation cost), so they include everything the model has: embedding, biases,
-    read-out. The count grows with H, so a bisection finds the crossing. For token models
-    pass ``embed_dim`` to hold the embedding fixed (otherwise it is H and grows with it).
+    Delegates to ``seqlab.params.hidden_for_params`` (counts by hand, torch convention:
+    embedding, biases and read-out included; the tests check the answer against the real
+    models' ``numel``). ``window`` defaults to ModelSpec's 5. For token models pass
+    ``embed_dim`` to hold the embedding fixed (otherwise it is H and grows with it).
+    Raises ConfigError for bad sizes or an ``ffnn`` with ``layers=0`` (no H to choose).
     """
-    if target_params < 1:
-        raise ValueError(f"target_params must be >= 1, got {target_params}")
-
-    def count(H: int) -> int:
-        spec = ModelSpec(name, hidden_size=H, layers=layers, window=window, embed_dim=embed_dim)
-        with torch.device("meta"):
-            m = build_model(
-                spec, input_size=input_size, output_size=output_size, vocab_size=vocab_size
-            )
-        return param_count(m)
-
-    lo, hi = 1, 1
-    while count(hi) < target_params:
-        if hi >= max_hidden:
-            return max_hidden
-        lo, hi = hi, min(2 * hi, max_hidden)
-    while lo < hi:  # smallest H with count(H) >= target
-        mid = (lo + hi) // 2
-        if count(mid) >= target_params:
-            hi = mid
-        else:
-            lo = mid + 1
-    if hi > 1 and target_params - count(hi - 1) <= count(hi) - target_params:
-        return hi - 1
-    return hi
+    return hidden_for_params(
+        name,
+        target_params,
+        input_size,
+        output_size,
+        layers=layers,
+        window=window,
+        vocab_size=vocab_size,
+        embed_dim=embed_dim,
+    )

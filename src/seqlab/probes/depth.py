@@ -6,9 +6,11 @@ matrix product (and one nonlinearity) per step, so the autograd graph from the l
 x_0 has a path whose length grows linearly in T. The FFNN over a window of k steps has a
 fixed depth whatever T is, and for T > k the last output does not depend on x_0 at all.
 
-We build the graph of the *trace* path (``SeqModel.trace``: the explicit loop over steps;
-the fused kernels are a single autograd node whatever T is, which would hide the depth) on
-a batch of one random sequence, with x_0 as its own leaf tensor, and walk
+We build the graph of the explicit step loop (:func:`seqlab.probes.gradients.unroll`: the
+model's own equations and parameters, each step projecting its own input — the same
+computation as the trace path; the fused kernels, and any sequence-level autograd
+Function, are a single node per layer whatever T is, which would hide the depth) on a
+batch of one random sequence, with x_0 as its own leaf tensor, and walk
 ``grad_fn.next_functions`` from the loss (the sum of the outputs at the last step) to x_0:
 
 * :func:`graph_depth` — the number of autograd nodes on the longest path;
@@ -31,7 +33,8 @@ import re
 
 import torch
 
-from seqlab.models import SeqModel
+from seqlab.models import GRU, LSTM, RNN, SeqModel
+from seqlab.probes.gradients import unroll
 
 __all__ = ["graph_depth", "gradient_path_length", "longest_path"]
 
@@ -43,7 +46,7 @@ def _core_input_size(model: SeqModel) -> int:
 
 
 def _loss_and_x0(model: SeqModel, seq_len: int, input_size: int | None, seed: int):
-    """The loss (last step's outputs, summed) of the trace path on one random sequence, and
+    """The loss (last step's outputs, summed) of the step loop on one random sequence, and
     the leaf x_0 ``(1, 1, D)`` it was computed from."""
     D = input_size if input_size is not None else _core_input_size(model)
     gen = torch.Generator().manual_seed(seed)
@@ -52,8 +55,11 @@ def _loss_and_x0(model: SeqModel, seq_len: int, input_size: int | None, seed: in
     x0 = torch.randn(1, 1, D, generator=gen, dtype=dtype).to(device).requires_grad_(True)
     rest = torch.randn(1, seq_len - 1, D, generator=gen, dtype=dtype).to(device)
     x = torch.cat([x0, rest], dim=1)  # (1, T, D)
-    core_out = model.core.trace(x).output if model.has_trace else model.core(x)  # (1, T, H)
-    loss = model.head(core_out[:, -1]).sum()
+    if isinstance(model.core, RNN | LSTM | GRU):
+        last = unroll(model.core, x)[-1][-1]  # (1, H): top layer, last step
+    else:
+        last = model.core(x)[:, -1]  # (1, H): the window net's output at the last step
+    loss = model.head(last).sum()
     return loss, x0
 
 
@@ -111,10 +117,9 @@ def graph_depth(
     model: SeqModel, seq_len: int, input_size: int | None = None, seed: int = 0
 ) -> int | None:
     """Autograd nodes on the longest path from the last step's loss back to x_0 (the leaf
-    x_0 and the loss's own node included), on the trace path. Grows linearly in ``seq_len``
+    x_0 and the loss's own node included), on the explicit step loop. Grows linearly in ``seq_len``
     for RNN / LSTM / GRU; constant for the FFNN while ``seq_len <= window``, and ``None``
-    beyond (x_0 is out of sight). ``input_size`` defaults to the core's input width. With
-    stacked layers the graph overstates the real depth (see :func:`gradient_path_length`)."""
+    beyond (x_0 is out of sight). ``input_size`` defaults to the core's input width."""
     return _walk(model, seq_len, input_size, seed, lambda node: 1)
 
 
@@ -122,14 +127,11 @@ def gradient_path_length(
     model: SeqModel, seq_len: int, input_size: int | None = None, seed: int = 0
 ) -> int | None:
     """Matrix-product nodes on the path from the last step's loss back to x_0 that has the
-    most of them. One layer: ``T − 1`` recurrent products, the input projection and the
-    read-out, ``T + 1``. ``None`` when x_0 cannot affect the output.
-
-    Stacked layers: the trace projects each layer's whole input sequence in one product, a
-    single graph node that a path can enter after the last step of the layer below and
-    leave at the first step of its own layer, so the graph gives ``L·(T − 1) + L + 1``
-    where the chain of products that really depend on each other is ``T + L``. Both grow
-    linearly in T; read the one-layer numbers for the claim."""
+    most of them: the longest chain of matrix products the gradient to x_0 goes through.
+    An L-layer recurrent net: ``T − 1`` recurrent products, one input projection per layer
+    and the read-out, ``T + L`` (a path climbs the layers diagonally, so stacking adds depth
+    once, not per step). The FFNN: its layers and the read-out, independent of T. ``None``
+    when x_0 cannot affect the output."""
 
     def weight(node) -> int:
         return 1 if MATMUL.match(node.name()) else 0

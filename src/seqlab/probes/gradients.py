@@ -29,36 +29,81 @@ import torch
 from torch import nn
 
 from seqlab.metrics import masked_loss
-from seqlab.models import SeqModel
+from seqlab.models import GRU, LSTM, RNN, SeqModel
 from seqlab.tasks.base import Batch
 
-__all__ = ["fit_decay", "hidden_grad_norms", "input_jacobian_norms", "spectral_radius"]
+__all__ = [
+    "fit_decay",
+    "hidden_grad_norms",
+    "input_jacobian_norms",
+    "spectral_radius",
+    "unroll",
+]
 
 
 def _core(model: nn.Module) -> nn.Module:
     return model.core if isinstance(model, SeqModel) else model
 
 
-def _unroll_top(core: nn.Module, x: torch.Tensor) -> list[torch.Tensor]:
-    """Run ``core`` step by step on ``(B, T, D)`` floats; return the top layer's h_t, one
-    ``(B, H)`` tensor per step, each a node of the graph that every later step uses.
+def _step(core: nn.Module, x_t, h, c, layer: int):
+    """One step of layer ``layer`` of ``core``: ``(B, D_l), (B, H), (B, H) -> h', c'``.
 
-    This is the trace loop of ``seqlab.models._recurrent.RecurrentCore.trace`` with the
-    per-step states kept as separate tensors (the trace stacks them, and the gradient of a
-    stacked slice is only the direct term, not the total derivative we want).
+    The equations of ``seqlab.models`` (elman.py, lstm.py with its ablations, gru.py) on the
+    core's own parameters, written out again here so that every step is a few plain autograd
+    nodes whatever execution path the model itself uses (the fused kernels and any
+    sequence-level autograd Function are one node per layer, with no h_t to hold on to).
     """
-    inp = x
-    hs: list[torch.Tensor] = []
+    w_ih, w_hh, b_ih, b_hh = (
+        getattr(core, f"{n}_l{layer}") for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    )
+    xw = x_t @ w_ih.T + b_ih  # (B, G·H)
+    hw = h @ w_hh.T + b_hh  # (B, G·H)
+    if isinstance(core, GRU):
+        xr, xz, xn = xw.chunk(3, dim=-1)
+        hr, hz, hn = hw.chunk(3, dim=-1)
+        r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
+        n = torch.tanh(xn + r * hn)
+        return (1 - z) * n + z * h, c
+    if isinstance(core, LSTM):
+        parts = dict(zip(core.blocks, (xw + hw).chunk(len(core.blocks), dim=-1), strict=True))
+        g = torch.tanh(parts["g"])
+        f = torch.sigmoid(parts["f"]) if "f" in parts else None  # None: f = 1
+        if "i" in parts:
+            i = torch.sigmoid(parts["i"])
+        elif core.variant == "cifg":
+            i = 1 - f  # coupled: admit what is forgotten
+        else:
+            i = None  # no input gate: i = 1
+        c = (c if f is None else f * c) + (g if i is None else i * g)
+        tc = torch.tanh(c)
+        return (tc if "o" not in parts else torch.sigmoid(parts["o"]) * tc), c
+    return torch.tanh(xw + hw), c  # Elman RNN
+
+
+def unroll(core: nn.Module, x: torch.Tensor) -> list[list[torch.Tensor]]:
+    """Run a recurrent ``core`` (RNN, LSTM or an ablation, GRU) step by step on ``(B, T, D)``
+    floats from a zero state; return ``hidden[layer][t]``, one ``(B, H)`` tensor per step.
+
+    Every h_t is its own graph node that all later steps use, and each step projects its own
+    input (``x_t W_ihᵀ + b_ih``), so the autograd graph has exactly the dependencies of the
+    unrolled network: ``torch.autograd.grad(loss, hidden[-1])`` gives total derivatives
+    ∂L/∂h_t, and a path in the graph is a chain of computations that really depend on
+    each other.
+    """
+    if not isinstance(core, RNN | LSTM | GRU):
+        raise TypeError(f"{type(core).__name__} has no hidden state to unroll")
+    B, T, _ = x.shape
+    hidden: list[list[torch.Tensor]] = []
+    inputs = [x[:, t] for t in range(T)]
     for layer in range(core.num_layers):
-        w_ih, _, b_ih, _ = core.layer_params(layer)
-        xw = inp @ w_ih.T + b_ih  # (B, T, G·H)
-        h = c = x.new_zeros(x.shape[0], core.hidden_size)
+        h = c = x.new_zeros(B, core.hidden_size)
         hs = []
-        for t in range(x.shape[1]):
-            h, c, _ = core._step(xw[:, t], h, c, layer)
+        for t in range(T):
+            h, c = _step(core, inputs[t], h, c, layer)
             hs.append(h)
-        inp = torch.stack(hs, dim=1)  # (B, T, H)
-    return hs
+        hidden.append(hs)
+        inputs = hs
+    return hidden
 
 
 def hidden_grad_norms(model: SeqModel, batch: Batch, kind: str) -> np.ndarray:
@@ -69,19 +114,19 @@ def hidden_grad_norms(model: SeqModel, batch: Batch, kind: str) -> np.ndarray:
     scored steps of the batch (so the norms scale with 1/number-of-scored-steps; compare
     models on the same batch). Use a batch whose last step is scored; if earlier steps are
     scored as well their direct terms enter the norms too. ``h`` is the top layer's hidden
-    state, recomputed on the trace path so that every step's state is a graph node. Dropout
+    state, recomputed by :func:`unroll` so that every step's state is a graph node. Dropout
     is switched off for the measurement (the model's mode is restored afterwards).
 
     Raises TypeError for a model without recurrent state (the FFNN window has no h_t).
     """
     core = _core(model)
-    if not hasattr(core, "layer_params"):
+    if not isinstance(core, RNN | LSTM | GRU):
         raise TypeError(f"{type(core).__name__} has no hidden state to differentiate")
     was_training = model.training
     model.eval()
     try:
         with torch.enable_grad():
-            hs = _unroll_top(core, model._inputs(batch.x))
+            hs = unroll(core, model._inputs(batch.x))[-1]
             out = model.head(torch.stack(hs, dim=1))  # (B, T, O)
             loss = masked_loss(out, batch.y, batch.mask, kind)
             grads = torch.autograd.grad(loss, hs, allow_unused=True)
@@ -164,7 +209,7 @@ def spectral_radius(model: nn.Module) -> float | dict[str, float]:
     that decides growth or decay of W^k for large k.
     """
     core = _core(model)
-    if not hasattr(core, "layer_params"):
+    if not isinstance(core, RNN | LSTM | GRU):
         raise TypeError(f"{type(core).__name__} has no recurrent weights")
     w_hh = core.weight_hh_l0.detach().double().cpu().numpy()
     H = core.hidden_size
@@ -172,7 +217,7 @@ def spectral_radius(model: nn.Module) -> float | dict[str, float]:
     def rho(w: np.ndarray) -> float:
         return float(np.max(np.abs(np.linalg.eigvals(w))))
 
-    if core.gate_blocks == 1 and not hasattr(core, "blocks"):
+    if isinstance(core, RNN):
         return rho(w_hh)
-    names = core.blocks if hasattr(core, "blocks") else ("r", "z", "n")
+    names = core.blocks if isinstance(core, LSTM) else ("r", "z", "n")
     return {name: rho(w_hh[k * H : (k + 1) * H]) for k, name in enumerate(names)}
