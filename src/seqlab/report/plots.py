@@ -229,16 +229,11 @@ def bars(
             ]
             means = np.array([m for m, _, _ in stats])
             err = np.array([[b for _, b, _ in stats], [a for _, _, a in stats]])
-            ax.bar(
-                xs,
-                means,
-                width * 0.92,
-                label=s,
-                color=colors(s),
-                yerr=err if err.any() else None,
-                capsize=3,
-                error_kw={"elinewidth": 1.2, "ecolor": "#333333"},
-            )
+            ax.bar(xs, means, width * 0.92, label=s, color=colors(s))
+            has_err = err.any(axis=0)  # error bars only where an interval was given
+            if has_err.any():
+                ax.errorbar(xs[has_err], means[has_err], yerr=err[:, has_err], fmt="none",
+                            ecolor="#333333", elinewidth=1.2, capsize=3)  # fmt: skip
         ax.set_xticks(np.arange(len(group_names)), group_names)
         ax.grid(axis="x", visible=False)
         for value, label in _marks(hline):
