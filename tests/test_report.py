@@ -189,6 +189,21 @@ def test_evidence_intervals_and_numbers_are_formatted_in_html(claims_report):
     assert "0.99999" in html  # r2 is not rounded to a false "1"
 
 
+def test_reasons_extra_claim_keys_and_run_notes_are_shown(claims_report):
+    _, out = claims_report
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<strong>Why supported:</strong> LSTM 0.93 [0.92, 0.94] vs RNN" in html
+    assert "<td>seeds_used</td>" in html
+    assert (
+        "<pre>lstm-gates-roles: Traceback (most recent call last):\n  File &#34;gates.py&#34;"
+        in html
+    )
+    assert "ValueError: &lt;no cue step&gt;</pre>" in html
+    md = (out / "summary.md").read_text(encoding="utf-8")
+    assert "- lstm-gates-roles: Traceback (most recent call last):\n" in md
+    assert "— why: LSTM 0.93 [0.92, 0.94] vs RNN 0.11 [0.1, 0.12] at d=40." in md
+
+
 def test_advisor_report_shows_recommendation_and_marks_the_chosen_candidate(advisor_report):
     results, out = advisor_report
     html = (out / "report.html").read_text(encoding="utf-8")

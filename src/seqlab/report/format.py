@@ -209,7 +209,8 @@ def _is_row_list(x: Any) -> bool:
 
 def evidence_tables(evidence: Mapping[str, Any] | None, _prefix: str | None = None) -> list[Table]:
     """Evidence as a list of tables: the top-level scalars first, then one table per
-    structured entry in the order given (see the module docstring for the conventions)."""
+    structured entry in the order given (see the module docstring for the conventions).
+    ``_prefix`` titles every table as a part of one named group."""
     if not evidence:
         return []
     scalars: dict[str, Any] = {}

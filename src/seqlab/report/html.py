@@ -52,6 +52,10 @@ _KNOWN_TOP = {
     "candidates_figure",
     "title",
 }
+_KNOWN_CLAIM = {
+    "id", "title", "statement", "verdict", "rule", "reason", "evidence", "figure", "notes",
+    "caption",
+}  # fmt: skip
 _MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
 SYMBOL = {"supported": "✓", "refuted": "✗", "inconclusive": "?"}
 
@@ -147,7 +151,9 @@ def context(results: Mapping[str, Any], out_dir: Path) -> dict[str, Any]:
                 "verdict": c["verdict"],
                 "symbol": SYMBOL[c["verdict"]],
                 "rule": c["rule"],
-                "tables": evidence_tables(c.get("evidence")),
+                "reason": paragraphs(c.get("reason")),
+                "tables": evidence_tables(c.get("evidence"))
+                + evidence_tables({k: v for k, v in c.items() if k not in _KNOWN_CLAIM}, "more"),
                 "figure": figure(
                     out_dir, c.get("figure"), f"Figure for claim {heading}", c.get("caption")
                 ),
@@ -195,10 +201,20 @@ def context(results: Mapping[str, Any], out_dir: Path) -> dict[str, Any]:
             "Candidates: metric against window k",
             results.get("candidates_caption"),
         ),
+        "notes": notes(results.get("notes")),
         "runs": rows_table(None, ordered_rows(runs, RUN_COLUMNS)) if runs else None,
         "runs_open": len(runs) <= 40,
         "n_runs": len(runs),
     }
+
+
+def notes(value: Any) -> list[dict[str, Any]]:
+    """Run-level notes (a string or a list of strings) as ``{"text", "pre"}``; multi-line
+    notes such as tracebacks keep their lines (``pre``)."""
+    if not value:
+        return []
+    items = [value] if isinstance(value, str) else list(value)
+    return [{"text": str(t).rstrip(), "pre": "\n" in str(t).strip()} for t in items]
 
 
 def _is_fact(v: Any) -> bool:

@@ -2,9 +2,10 @@
 
     {"schema": 1, "seqlab_version": str, "profile": str, "environment": {...},
      "questions": [{"question": str, "answer": str}],
-     "claims": [{"id", "title"?, "statement", "verdict", "rule", "evidence": {...},
-                 "figure": "figures/<id>.png" | None, "notes"?}],
+     "claims": [{"id", "title"?, "statement", "verdict", "rule", "reason"?, "evidence": {...},
+                 "figure": "figures/<id>.png" | None, "caption"?, "notes"?, ...}],
      "runs": [{"dir", "task", "model", "params", "metric", "value", "train_seconds"}],
+     "notes": str | [str]?,   # run-level: failed runs, tracebacks of broken experiments
      "wall_seconds": float,
      # the advisor (``seqlab compare``) adds:
      "recommendation": {"model", "window", "reason"},
@@ -12,7 +13,8 @@
                      "train_seconds", "latency_ms_per_step"}],
      "memory_horizon": ..., "candidates_figure": "figures/<name>.png" | None}
 
-Results come from our own code (claims, advisor), so a malformed dict is a programming
+Any other key of a claim is shown under "more"; any other top-level scalar among the run
+facts. Results come from our own code (claims, advisor), so a malformed dict is a programming
 error: ``check_results`` raises ``ValueError`` listing every problem at once.
 """
 
@@ -29,7 +31,9 @@ import numpy as np
 SCHEMA = 1
 VERDICTS = ("supported", "refuted", "inconclusive")
 # Ids of the report's own sections; a claim id must not collide with them.
-RESERVED_IDS = frozenset({"facts", "questions", "overview", "recommendation", "candidates", "runs"})
+RESERVED_IDS = frozenset(
+    {"facts", "questions", "overview", "recommendation", "candidates", "notes", "runs"}
+)
 _CLAIM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 

@@ -93,8 +93,16 @@ def render_summary(results: Mapping[str, Any]) -> str:
         out.append(
             "\n".join(
                 f"- **{md_cell(c['id'])}** ({c['verdict']}): {' '.join(c['rule'].split())}"
+                + (f" — why: {' '.join(str(c['reason']).split())}" if c.get("reason") else "")
                 for c in claims
             )
+        )
+    run_notes = results.get("notes") or []
+    run_notes = [run_notes] if isinstance(run_notes, str) else run_notes
+    if run_notes:
+        out.append("## Notes")
+        out.append(
+            "\n".join(f"- {md_cell((str(n).strip().splitlines() or [''])[0])}" for n in run_notes)
         )
     out.append("Full evidence, figures and runs: `report.html`; numbers: `results.json`.")
     return "\n\n".join(out) + "\n"
