@@ -357,6 +357,16 @@ def test_heatmaps_share_one_colour_scale_and_check_shapes(tmp_path):
         plots.heatmap(rng.random((2, 6)), ["i", "f", "o"], words)
 
 
+def test_heatmaps_give_out_of_range_panels_their_own_scale_instead_of_clipping():
+    rng = np.random.default_rng(0)
+    words = ["when", "alice", "is", "hungry"]
+    cell = np.array([[-2.5, 0.3, 1.0, 2.0], [0.1, -0.4, 0.2, 0.0]])
+    fig = plots.heatmaps({"i": rng.random((2, 4)), "f": rng.random((2, 4)), "cell c": cell}, words)
+    clims = [ax.images[0].get_clim() for ax in fig.axes if ax.images]
+    assert clims == [(0.0, 1.0), (0.0, 1.0), (-2.5, 2.5)]
+    assert len([ax for ax in fig.axes if not ax.images]) == 2  # two colour bars
+
+
 def test_scatter_labels_single_points():
     fig = plots.scatter(
         {"lstm": (4545, 0.41), "ffnn": ([1, 2], [3, 4])}, "params", "mae", logx=True

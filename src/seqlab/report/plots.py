@@ -247,8 +247,10 @@ def bars(
 def _heatmap_axes(ax, m, row_labels, col_labels, cmap, vmin, vmax, annotate: bool | None):
     im = ax.imshow(m, aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
     ax.grid(False)
-    ax.set_xticks(np.arange(m.shape[1]), [str(c) for c in col_labels])
-    ax.set_yticks(np.arange(m.shape[0]), [str(r) for r in row_labels])
+    # Past ~24 rows or ~40 columns, label every n-th one so the labels stay legible.
+    rstep, cstep = max(1, -(-m.shape[0] // 24)), max(1, -(-m.shape[1] // 40))
+    ax.set_xticks(np.arange(0, m.shape[1], cstep), [str(c) for c in col_labels][::cstep])
+    ax.set_yticks(np.arange(0, m.shape[0], rstep), [str(r) for r in row_labels][::rstep])
     if any(len(str(c)) > 3 for c in col_labels) or m.shape[1] > 20:
         ax.tick_params(axis="x", labelrotation=45)
         for t in ax.get_xticklabels():
@@ -311,6 +313,13 @@ def heatmap(
     return fig
 
 
+def _within(m: np.ndarray, vmin: float | None, vmax: float | None) -> bool:
+    finite = m[np.isfinite(m)]
+    if finite.size == 0:
+        return True
+    return (vmin is None or finite.min() >= vmin) and (vmax is None or finite.max() <= vmax)
+
+
 def heatmaps(
     panels: Mapping[str, Any],
     col_labels: Sequence[str],
@@ -321,9 +330,14 @@ def heatmaps(
     vmax: float | None = 1.0,
     annotate: bool | None = None,
 ) -> Figure:
-    """Several heatmaps stacked on one shared column axis and one colour scale, e.g. the
-    input, forget and output gates (rows = hidden units) over the words of a sentence.
-    ``row_labels`` is one list for all panels, a dict per panel, or None (0, 1, …)."""
+    """Several heatmaps stacked on one shared column axis, e.g. the input, forget and output
+    gates (rows = hidden units) over the words of a sentence.
+
+    Panels whose values lie within ``[vmin, vmax]`` (gates: the default [0, 1]) share one
+    colour scale and colour bar. A panel outside it (e.g. the cell state) is never clipped:
+    it gets its own scale and colour bar — symmetric about 0 in the diverging ``RdBu_r``
+    when it has both signs. ``row_labels`` is one list for all panels, a dict per panel, or
+    None (0, 1, …)."""
     mats = {name: _matrix(m, f"panel {name!r}") for name, m in panels.items()}
     for name, m in mats.items():
         if m.shape[1] != len(col_labels):
@@ -340,18 +354,29 @@ def heatmaps(
             squeeze=False,
             height_ratios=[max(m.shape[0], 1) for m in mats.values()],
         )[:, 0]
-        im = None
+        shared_im, shared_axes = None, []
         for ax, (name, m) in zip(axes, mats.items(), strict=True):
             if isinstance(row_labels, Mapping):
                 rl = row_labels[name]
             else:
                 rl = row_labels if row_labels is not None else [str(i) for i in range(m.shape[0])]
-            im = _heatmap_axes(ax, m, rl, col_labels, cmap, vmin, vmax, annotate)
+            if _within(m, vmin, vmax):
+                im = _heatmap_axes(ax, m, rl, col_labels, cmap, vmin, vmax, annotate)
+                shared_im = im
+                shared_axes.append(ax)
+            else:
+                finite = m[np.isfinite(m)]
+                if finite.min() < 0 < finite.max():
+                    bound = float(np.abs(finite).max())
+                    im = _heatmap_axes(ax, m, rl, col_labels, "RdBu_r", -bound, bound, annotate)
+                else:
+                    im = _heatmap_axes(ax, m, rl, col_labels, cmap, None, None, annotate)
+                fig.colorbar(im, ax=ax, fraction=0.04, pad=0.02)
             ax.set_ylabel(str(name))
             if ax is not axes[-1]:
                 ax.tick_params(axis="x", labelbottom=False)
-        if im is not None:
-            fig.colorbar(im, ax=list(axes), fraction=0.04, pad=0.02)
+        if shared_im is not None:
+            fig.colorbar(shared_im, ax=shared_axes, fraction=0.04, pad=0.02)
         if title:
             fig.suptitle(title, fontweight="bold")
     return fig
