@@ -350,3 +350,21 @@ def test_recall_a_trained_window_ffnn_solves_it_iff_its_window_reaches_the_cue()
         accuracy[k] = sums.value(task.metric)
     assert accuracy[d] > 0.99
     assert accuracy[d - 1] == pytest.approx(task.chance, abs=binomial_tolerance(0.25, 1000))
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--task", "recall", "--distance", "1"], "d >= 2"),
+        (["--task", "recall", "--distance", "9-3"], "empty"),
+        (["--task", "copy", "--task-opt", "symbols=2", "--task-opt", "length=3"], "too few"),
+    ],
+)
+def test_cli_rejects_bad_synthetic_task_options_with_exit_2(argv, words, tmp_path, capsys):
+    from seqlab.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", *argv, "--model", "lstm", "--steps", "1", "--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err

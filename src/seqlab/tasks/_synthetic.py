@@ -22,7 +22,7 @@ import hashlib
 from abc import abstractmethod
 from collections.abc import Iterator
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 
@@ -96,6 +96,7 @@ class SyntheticTask(Task):
 
     seed: int
     eval_size: int
+    richer_hint: ClassVar[str] = "make the inputs longer or richer (see the task's options)"
 
     @abstractmethod
     def _draw(self, n: int, generator: torch.Generator) -> Batch:
@@ -131,8 +132,8 @@ class SyntheticTask(Task):
                     raise ConfigError(
                         f"task {self.name!r} with {self.options()} has too few distinct inputs "
                         f"for disjoint train/valid/test sets: {duplicates} repeats while drawing "
-                        f"2 x {self.eval_size} evaluation examples. Make the inputs longer or "
-                        f"richer (see the task's options) or lower eval_size."
+                        f"2 x {self.eval_size} evaluation examples. Fix: {self.richer_hint}, "
+                        f"or lower eval_size."
                     )
                 parts.append(_take(batch, torch.tensor(keep, dtype=torch.long)))
                 have += len(keep)

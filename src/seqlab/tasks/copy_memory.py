@@ -40,6 +40,7 @@ class CopyMemory(SyntheticTask):
     name: ClassVar[str] = "copy"
     kind: ClassVar[str] = "classification"
     metric: ClassVar[str] = "cross_entropy"
+    richer_hint: ClassVar[str] = "raise length or symbols (there are symbols ** length strings)"
 
     def __init__(
         self,

@@ -105,6 +105,7 @@ class Recall(SyntheticTask):
     name: ClassVar[str] = "recall"
     kind: ClassVar[str] = "classification"
     metric: ClassVar[str] = "accuracy"
+    richer_hint: ClassVar[str] = "raise lead (filler before the cue) or distractors"
 
     def __init__(
         self,
@@ -123,7 +124,13 @@ class Recall(SyntheticTask):
         words = variant == "words"
         self.variant = variant
         self.seed = as_int(seed, "seed", 0)
-        self.d_min, self.d_max = as_int_range(distance, "distance", 2)
+        try:
+            self.d_min, self.d_max = as_int_range(distance, "distance", 2)
+        except ConfigError as e:
+            raise ConfigError(
+                f"{e}. d counts the inputs from the cue to the query, both included (so d >= 2); "
+                f"give an integer like 10 or a range like 5-20"
+            ) from None
         self.classes = as_int(classes, "classes", 2, len(CUES) if words else MAX_SYMBOL_CLASSES)
         self.lead = as_int(lead, "lead", len(SUBJECT) if words else 0)
         n_fill = len(FILLER_PHRASES) if words else 16
