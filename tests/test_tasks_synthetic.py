@@ -368,3 +368,12 @@ def test_cli_rejects_bad_synthetic_task_options_with_exit_2(argv, words, tmp_pat
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert words in err and "Traceback" not in err
+
+
+def test_recall_filler_never_contains_a_cue_the_subject_or_the_query():
+    from seqlab.tasks.recall import CUES, FILLER_PHRASES, QUERY, SUBJECT
+
+    filler = {w for p in FILLER_PHRASES for w in p.split()}
+    reserved = {c for c, _ in CUES} | set(SUBJECT) | {QUERY}
+    assert not filler & reserved
+    assert len(FILLER_PHRASES[0].split()) == 1  # distractors=1 can still fill any length
