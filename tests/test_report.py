@@ -5,12 +5,15 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 import struct
 from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
@@ -171,6 +174,38 @@ def test_statement_markup_is_escaped(tmp_path):
     html = render_html(with_script_statement(), tmp_path)
     assert "<script>" not in html and "<b>bold</b>" not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in html
+
+
+class _Statement(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside, self.text = False, ""
+
+    def handle_starttag(self, tag, attrs):
+        self.inside = self.inside or (tag == "p" and ("class", "statement") in attrs)
+
+    def handle_endtag(self, tag):
+        self.inside = self.inside and tag != "p"
+
+    def handle_data(self, data):
+        self.text += data if self.inside else ""
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("<>&\"'|\\"))
+
+
+@settings(max_examples=30)
+@given(statement=_TEXT)
+def test_any_statement_survives_html_and_markdown_intact(statement):
+    results = claims_results()
+    results["claims"] = results["claims"][:1]
+    results["claims"][0]["statement"] = statement
+    p = _Statement()
+    p.feed(render_html(results, Path("/nonexistent")))
+    assert p.text == statement  # escaped on the way in, exactly the same text on the way out
+    rows = [line for line in render_summary(results).splitlines() if line.startswith("| ")]
+    cells = re.split(r"(?<!\\)\|", rows[1])  # row 0 is the header
+    assert len(cells) == 5  # "", claim, verdict, statement, "": no pipe broke out of its cell
 
 
 def test_missing_figure_is_named_in_the_report_not_fatal(tmp_path):

@@ -8,6 +8,7 @@ and is readable without JavaScript. All text goes through jinja2 autoescaping.
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,7 @@ _MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg
 SYMBOL = {"supported": "✓", "refuted": "✗", "inconclusive": "?"}
 
 
+@functools.cache  # one environment per process: compiling the template is the slow part
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.PackageLoader("seqlab.report", "templates"),
