@@ -116,6 +116,22 @@ CASES = {
         lambda t, m: {"data": csv(t, "date,v\n2024-01-02,1\n2024-01-03,2\n2024-01-01,3\n")},
         ["not in time order", "line 4 ('2024-01-01')", "line 3", "sort=true"],
     ),
+    "repeated_time": Case(
+        "series",
+        lambda t, m: {"data": csv(t, "date,v\n2024-01-01,1\n2024-01-02,2\n2024-01-02,3\n")},
+        ["line 4 repeats the time '2024-01-02' of line 3", "one row per time"],
+    ),
+    "classify_without_id_column": Case(
+        "classify",
+        lambda t, m: {"data": csv(t, "name,label,v\na,x,1\n")},
+        ["no sequence-id column", "'name', 'label', 'v'", "id_column=NAME"],
+    ),
+    "classify_unknown_label_column": Case(
+        "classify",
+        lambda t, m: {"data": csv(t, "id,v,cls\na,1,x\n"), "target": "kind"},
+        ["unknown label column 'kind'", "'id', 'v', 'cls'", "label=NAME"],
+        ["--target", "kind"],
+    ),
     "package_not_installed_fashion_mnist": Case(
         "images",
         missing_package(idx, "FASHION_MNIST_DIR", lambda t: t / "absent"),

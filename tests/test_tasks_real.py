@@ -18,7 +18,7 @@ import torch
 from seqlab.data import corpus, idx
 from seqlab.metrics import MetricSums
 from seqlab.tasks import build_task
-from seqlab.tasks.series import split_sizes
+from seqlab.tasks.series import longest_seq_len, rows_needed, split_sizes
 
 DATA = Path(__file__).parent / "data"
 HAS_KJV = all(Path(p).exists() for p in corpus.KJV_FILES) and shutil.which("bible") is not None
@@ -196,6 +196,13 @@ def test_images_pixel_orders_hold_the_same_pixels(idx_folder):
     assert not np.array_equal(permuted.permutation, other)
 
 
+def test_images_train_batches_are_deterministic_given_the_generator(idx_folder):
+    task = build_task("images", {"data": str(idx_folder), "valid_size": 8})
+    a, b, c = task.train_batch(8, gen(0)), task.train_batch(8, gen(0)), task.train_batch(8, gen(1))
+    torch.testing.assert_close(a.x, b.x)
+    assert torch.equal(a.y, b.y) and not torch.equal(a.x, c.x)
+
+
 def test_images_valid_is_carved_from_the_end_of_train_and_test_is_t10k(idx_folder):
     task = build_task("images", {"data": str(idx_folder), "valid_size": 8})
     assert task.index_ranges == {
@@ -330,6 +337,34 @@ def test_series_fill_options_fill_missing_values(tmp_path, fill, expected):
     task = build_task("series", {"data": str(p), "target": "v", "fill": fill, "seq_len": 4})
     got = task.z[: len(expected), 0].double() * task.std[0] + task.mean[0]
     np.testing.assert_allclose(got.numpy(), expected, rtol=1e-6)
+
+
+def test_series_fill_carries_values_across_rows_dropped_for_another_column(tmp_path):
+    p = tmp_path / "staggered.csv"
+    v = ["", "", "1", "2"] + [str(3 + i % 4) for i in range(40)]
+    w = ["5", "", "", "6"] + [str(i % 3) for i in range(40)]
+    p.write_text("v,w\n" + "".join(f"{a},{b}\n" for a, b in zip(v, w, strict=True)))
+    task = build_task(
+        "series", {"data": str(p), "target": "v", "covariates": "w", "fill": "ffill", "seq_len": 4}
+    )
+    got = task.z[:2].double() * torch.from_numpy(task.std) + torch.from_numpy(task.mean)
+    np.testing.assert_allclose(got.numpy(), [[1, 5], [2, 6]], rtol=1e-6)
+    assert task.lines[0] == 4  # file line of the first kept row (header is line 1)
+
+
+def test_series_rows_needed_is_the_smallest_row_count_that_fits_by_brute_force():
+    def fits(n, seq_len, horizon):
+        n_train, n_valid, n_test = int(0.7 * n), int(0.15 * n), n - int(0.7 * n) - int(0.15 * n)
+        return n_train >= seq_len + horizon and n_valid >= 1 and n_test >= 1
+
+    for seq_len, horizon in [(1, 1), (10, 1), (64, 1), (64, 7), (300, 24)]:
+        need = rows_needed(seq_len, horizon)
+        assert fits(need, seq_len, horizon) and not any(
+            fits(n, seq_len, horizon) for n in range(need)
+        )
+    for n in (5, 50, 93, 400):
+        t = longest_seq_len(n, 1)
+        assert (t == 0 or fits(n, t, 1)) and not fits(n, t + 1, 1)
 
 
 def test_series_sort_option_orders_rows_by_the_time_column(tmp_path):

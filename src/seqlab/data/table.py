@@ -13,7 +13,8 @@ import csv
 import io
 import math
 import os
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,6 +38,7 @@ class Table:
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     lines: tuple[int, ...]
+    _parsed: dict = field(default_factory=dict, compare=False, repr=False)  # column parses
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -109,18 +111,30 @@ def _float(cell: str) -> float | None:
 
 def numeric_values(table: Table, name: str) -> np.ndarray | None:
     """Column ``name`` as float64 (NaN where missing), or None if a cell is not a number
-    or every cell is missing."""
-    out = np.empty(len(table), dtype=np.float64)
-    seen = False
-    for i, cell in enumerate(table.column(name)):
-        if is_missing(cell):
-            out[i] = math.nan
-            continue
-        v = _float(cell)
-        if v is None:
-            return None
-        out[i], seen = v, True
-    return out if seen else None
+    or every cell is missing. Read-only; parsed once per table."""
+    key = ("numeric", name)
+    if key not in table._parsed:
+        table._parsed[key] = _frozen(_numeric(table.column(name)))
+    return table._parsed[key]
+
+
+def _numeric(cells: list[str]) -> np.ndarray | None:
+    try:  # fast path: numpy parses plain numbers (and nan / inf) itself
+        out = np.asarray(cells, dtype=np.float64)
+    except ValueError:
+        out = np.empty(len(cells), dtype=np.float64)
+        for i, cell in enumerate(cells):
+            v = math.nan if is_missing(cell) else _float(cell)
+            if v is None:
+                return None
+            out[i] = v
+    return None if np.isnan(out).all() else out
+
+
+def _frozen(a: np.ndarray | None) -> np.ndarray | None:
+    if a is not None:
+        a.flags.writeable = False
+    return a
 
 
 def first_non_numeric(table: Table, name: str) -> tuple[int, str] | None:
@@ -155,18 +169,30 @@ def parse_time(cell: str) -> float | None:
 
 
 def time_values(table: Table, name: str) -> np.ndarray | None:
-    """Column ``name`` as times (NaN where missing), or None if some cell is no time."""
-    out = np.empty(len(table), dtype=np.float64)
-    seen = False
-    for i, cell in enumerate(table.column(name)):
-        if is_missing(cell):
-            out[i] = math.nan
-            continue
-        v = parse_time(cell)
-        if v is None:
-            return None
-        out[i], seen = v, True
-    return out if seen else None
+    """Column ``name`` as times (NaN where missing), or None if some cell is no time.
+    Read-only; parsed once per table."""
+    key = ("time", name)
+    if key not in table._parsed:
+        numbers = numeric_values(table, name)
+        table._parsed[key] = numbers if numbers is not None else _frozen(_times(table.column(name)))
+    return table._parsed[key]
+
+
+def _times(cells: list[str]) -> np.ndarray | None:
+    try:  # fast path: numpy parses ISO 8601 dates and times (naive, read as UTC)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            stamps = np.asarray(cells, dtype="datetime64[s]")
+        out = stamps.astype(np.int64).astype(np.float64)
+        out[np.isnat(stamps)] = math.nan
+    except (ValueError, TypeError, Warning):
+        out = np.empty(len(cells), dtype=np.float64)
+        for i, cell in enumerate(cells):
+            v = math.nan if is_missing(cell) else parse_time(cell)
+            if v is None:
+                return None
+            out[i] = v
+    return None if np.isnan(out).all() else out
 
 
 def find_time_column(table: Table) -> str | None:

@@ -44,6 +44,7 @@ class ClassifyTask(Task):
         seed: int = 0,
         data: str | None = None,
         label: str = "label",
+        target: str | None = None,
         id_column: str | None = None,
         order_column: str | None = None,
         features: str | list[str] | None = None,
@@ -56,6 +57,7 @@ class ClassifyTask(Task):
         self.data = str(data)
         self.split = as_choice("classify", "split", split, ("stratified", "random"))
         self.limit = as_optional_int("classify", "limit", limit, 1)
+        label = target if target is not None else label  # --target names the label column too
         seqs = read_sequences(self.data, label, id_column, order_column, as_names(features))
         n = len(seqs.ids) if self.limit is None else min(self.limit, len(seqs.ids))
         self.source, self.features, self.notes = seqs.source, seqs.features, list(seqs.notes)

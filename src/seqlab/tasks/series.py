@@ -64,12 +64,18 @@ def split_sizes(n: int) -> tuple[int, int, int]:
 
 def rows_needed(seq_len: int, horizon: int) -> int:
     """Fewest rows whose split fits one training chunk and one valid and test target."""
-    n = 1
+    n = max(1, int((seq_len + horizon) / FRACTIONS[0]) - 2)  # just below the answer
     while True:
         n_train, n_valid, n_test = split_sizes(n)
         if n_train >= seq_len + horizon and n_valid >= 1 and n_test >= 1:
             return n
         n += 1
+
+
+def longest_seq_len(n: int, horizon: int) -> int:
+    """The largest ``seq_len`` that ``n`` rows can serve (0 if none)."""
+    n_train, n_valid, n_test = split_sizes(n)
+    return max(0, n_train - horizon) if n_valid >= 1 and n_test >= 1 else 0
 
 
 class SeriesTask(Task):
@@ -122,8 +128,8 @@ class SeriesTask(Task):
         n = len(values)
         need = rows_needed(self.seq_len, self.horizon)
         if n < need:
-            fits = [t for t in range(1, self.seq_len) if rows_needed(t, self.horizon) <= n]
-            hint = f"--seq-len {fits[-1]} fits these rows" if fits else "a longer series"
+            fits = longest_seq_len(n, self.horizon)
+            hint = f"--seq-len {fits} fits these rows" if fits else "a longer series"
             raise DataValidationError(
                 f"{self.path}: series too short: {n} usable rows, but --seq-len {self.seq_len} "
                 f"+ --horizon {self.horizon} with a 70/15/15 split by time needs at least "
@@ -266,9 +272,7 @@ class SeriesTask(Task):
             keep = ~missing.any(axis=1)
             self.notes.append(f"dropped {int((~keep).sum())} row(s) with missing values")
             return values[keep], lines[keep]
-        first = int(max(np.argmax(~missing[:, k]) for k in range(values.shape[1])))
-        values, lines, missing = values[first:].copy(), lines[first:], missing[first:]
-        rows = np.arange(len(values))
+        values, rows = values.copy(), np.arange(len(values))
         for k in range(values.shape[1]):
             ok = ~missing[:, k]
             if self.fill == "interpolate":  # np.interp holds the edge values beyond the ends
@@ -276,6 +280,9 @@ class SeriesTask(Task):
             else:  # ffill: index of the last observed row at or before each row
                 last = np.maximum.accumulate(np.where(ok, rows, 0))
                 values[:, k] = values[last, k]
+        # rows before some column's first value have nothing to carry forward: drop them
+        first = int(max(np.argmax(~missing[:, k]) for k in range(values.shape[1])))
+        values, lines = values[first:], lines[first:]
         self.notes.append(
             f"filled {count} missing value(s) by {self.fill}"
             + (f"; dropped {first} leading row(s) before the first value" if first else "")
