@@ -1,0 +1,250 @@
+"""The training loop (seqlab.train) and its config (seqlab.config)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import torch
+
+from seqlab import rundir
+from seqlab.checkpoint import load_weights
+from seqlab.config import TrainConfig
+from seqlab.errors import ConfigError
+from seqlab.models import MODEL_NAMES
+from seqlab.tasks import build_task
+from seqlab.train import evaluate, init_model, lr_at, run_config, run_dir, train
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+TINY = {"hidden_size": 8, "batch_size": 8, "eval_every": 2, "eval_size": 16}
+
+
+# ----- config ------------------------------------------------------------------------
+
+
+def test_from_flat_splits_fields_from_task_options():
+    cfg = TrainConfig.from_flat({"task": "recall", "model": "lstm", "distance": 7, "lr": "1e-3"})
+    assert cfg.task_options == {"distance": 7}
+    assert cfg.lr == 0.001
+    assert TrainConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+
+
+def test_run_id_depends_on_every_result_affecting_option_only():
+    base = TrainConfig.from_flat({"task": "adding", "model": "lstm"})
+    same = TrainConfig.from_flat({"task": "adding", "model": "lstm", "steps": 1000.0, "clip": 1})
+    assert base.run_id() == same.run_id()
+    assert (
+        base.run_id().startswith("adding-lstm-") and len(base.run_id()) == len("adding-lstm-") + 10
+    )
+    changed = [
+        TrainConfig.from_flat({"task": "adding", "model": "lstm", **kv}).run_id()
+        for kv in ({"seed": 1}, {"seq_len": 20}, {"lr": 0.1}, {"clip": 0}, {"dropout": 0.1})
+    ]
+    assert len({base.run_id(), *changed}) == 6
+
+
+@pytest.mark.parametrize(
+    ("flat", "words"),
+    [
+        ({"lr": -1}, "--lr"),
+        ({"lr": "fast"}, "--lr: expected a number"),
+        ({"steps": 0}, "--steps"),
+        ({"model": "transformer"}, "unknown model"),
+        ({"optimizer": "adam"}, "adamw, sgd"),
+        ({"clip": -1}, "--clip"),
+        ({"dropout": 1.0}, "--dropout"),
+        ({"task_options": {"x": object()}}, "JSON"),
+    ],
+)
+def test_bad_config_values_raise_config_error_naming_the_option(flat, words):
+    with pytest.raises(ConfigError, match=words):
+        TrainConfig.from_flat({"task": "adding", "model": "lstm", **flat})
+
+
+def test_epochs_on_an_endless_task_is_a_config_error(tmp_path):
+    cfg = TrainConfig.from_flat({"task": "adding", "model": "lstm", "epochs": 1})
+    with pytest.raises(ConfigError, match="--steps"):
+        train(cfg, tmp_path, progress="quiet")
+
+
+def test_learning_rate_schedules():
+    cfg = TrainConfig(task="adding", model="lstm", lr=1.0, warmup=4, schedule="cosine")
+    assert [lr_at(cfg, s, 104) for s in range(4)] == [0.25, 0.5, 0.75, 1.0]
+    assert lr_at(cfg, 4, 104) == 1.0
+    assert lr_at(cfg, 54, 104) == pytest.approx(0.5)
+    assert lr_at(cfg, 103, 104) == pytest.approx(0.5 * (1 + math.cos(math.pi * 0.99)))
+    step = TrainConfig(task="adding", model="lstm", lr=1.0, schedule="step")
+    assert [lr_at(step, s, 100) for s in (0, 49, 50, 74, 75, 99)] == pytest.approx(
+        [1, 1, 0.1, 0.1, 0.01, 0.01]
+    )
+
+
+# ----- the loop ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", MODEL_NAMES)
+@pytest.mark.parametrize("task", ["adding", "recall"])  # float inputs / token inputs
+def test_one_training_step_changes_every_parameter(tmp_path, model, task):
+    opts = {"seq_len": 6} if task == "adding" else {"distance": 3}
+    cfg = TrainConfig.from_flat({"task": task, "model": model, "steps": 1, **TINY, **opts})
+    with torch.random.fork_rng():
+        before = init_model(cfg, build_task(task, cfg.task_options, cfg.seed)).state_dict()
+    train(cfg, tmp_path, progress="quiet")
+    after = load_weights(run_dir(cfg, tmp_path) / rundir.WEIGHTS)
+    assert set(after) == set(before)
+    unchanged = [name for name in before if torch.equal(before[name], after[name])]
+    assert unchanged == []
+
+
+def test_training_leaves_the_callers_global_rng_alone(tmp_path):
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    run_config({"task": "adding", "model": "lstm", "steps": 2, "dropout": 0.2, **TINY}, tmp_path)
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_same_config_gives_bit_identical_runs(tmp_path):
+    flat = {"task": "recall", "model": "gru", "distance": 4, "steps": 6, "dropout": 0.3, **TINY}
+    a = run_config(flat, str(tmp_path / "a"))
+    b = run_config(flat, str(tmp_path / "b"))
+    da, db = tmp_path / "a" / a["run_id"], tmp_path / "b" / b["run_id"]
+    assert (da / rundir.WEIGHTS).read_bytes() == (db / rundir.WEIGHTS).read_bytes()
+    strip = [
+        {k: v for k, v in json.loads(line).items() if k != "seconds"}
+        for line in (da / rundir.METRICS_JSONL).read_text().splitlines()
+    ]
+    assert strip == [
+        {k: v for k, v in json.loads(line).items() if k != "seconds"}
+        for line in (db / rundir.METRICS_JSONL).read_text().splitlines()
+    ]
+    assert a["value"] == b["value"]
+
+
+def test_a_different_seed_gives_a_different_run(tmp_path):
+    flat = {"task": "adding", "model": "lstm", "steps": 2, **TINY}
+    a = run_config(flat, str(tmp_path))
+    b = run_config({**flat, "seed": 1}, str(tmp_path))
+    assert a["run_dir"] != b["run_dir"] and a["value"] != b["value"]
+
+
+def test_run_directory_holds_every_file_and_result_json_has_the_contract_keys(tmp_path):
+    r = run_config({"task": "recall", "model": "lstm", "distance": 3, "steps": 4, **TINY}, tmp_path)
+    folder = run_dir(
+        TrainConfig.from_flat({**r["config"], **r["config"]["task_options"]}), tmp_path
+    )
+    assert str(folder.resolve()) == r["run_dir"]
+    names = {p.name for p in folder.iterdir()}
+    assert names == {
+        "config.json",
+        "metrics.jsonl",
+        "metrics.csv",
+        "weights.safetensors",
+        "vocab.json",
+        "result.json",
+    }
+    for key in (
+        "task",
+        "model",
+        "params",
+        "metric",
+        "value",
+        "valid_value",
+        "chance",
+        "steps",
+        "train_seconds",
+        "seed",
+        "run_dir",
+        "baselines",
+        "best_step",
+        "device",
+    ):
+        assert key in r, key
+    cfg = json.loads((folder / "config.json").read_text())
+    assert cfg["environment"]["torch"] == torch.__version__
+    assert cfg["task"]["name"] == "recall" and cfg["params"] == r["params"]
+    assert r["params"] == sum(t.numel() for t in load_weights(folder / rundir.WEIGHTS).values())
+    csv = (folder / "metrics.csv").read_text().splitlines()
+    assert csv[0] == "step,train_loss,valid_value,lr,seconds" and len(csv) == 1 + 2
+
+
+def test_a_finished_run_is_returned_without_training_again(tmp_path):
+    flat = {"task": "adding", "model": "rnn", "steps": 2, **TINY}
+    first = run_config(flat, str(tmp_path))
+    result_file = rundir.run_dir(TrainConfig.from_flat(flat), tmp_path) / rundir.RESULT
+    stamp = result_file.stat().st_mtime_ns
+    again = run_config(flat, str(tmp_path))
+    assert again == json.loads(result_file.read_text()) == json.loads(json.dumps(first))
+    assert result_file.stat().st_mtime_ns == stamp
+
+
+def test_early_stopping_keeps_and_tests_the_best_weights(tmp_path):
+    # A window of 2 cannot see a cue 6 steps back: validation plateaus at chance, so
+    # patience runs out long before the planned steps.
+    flat = {
+        "task": "recall",
+        "model": "ffnn",
+        "window": 2,
+        "distance": 6,
+        "steps": 400,
+        "patience": 2,
+        **TINY,
+        "eval_size": 64,
+    }
+    r = run_config(flat, str(tmp_path))
+    assert r["stopped"] == "early_stopping" and r["steps"] < 400
+    folder = rundir.run_dir(TrainConfig.from_flat(flat), tmp_path)
+    valid = [
+        json.loads(line)["valid_value"]
+        for line in (folder / rundir.METRICS_JSONL).read_text().splitlines()
+    ]
+    best = max(valid)
+    assert r["valid_value"] == best and r["best_step"] == 2 * (valid.index(best) + 1)
+    assert valid.index(best) == len(valid) - 3  # then 2 evaluations without improvement
+    # test value recomputed from weights.safetensors: the trainer scored the best weights
+    cfg = TrainConfig.from_flat(flat)
+    task = build_task("recall", cfg.task_options, cfg.seed)
+    with torch.random.fork_rng():
+        model = init_model(cfg, task)
+    model.load_state_dict(load_weights(folder / rundir.WEIGHTS))
+    test = evaluate(model, task, "test", batch_size=256, device=torch.device("cpu"))
+    assert test == r["value"]
+
+
+# ----- learning (seconds each) -------------------------------------------------------
+
+
+def _learn(tmp_path, **flat):
+    """lr 1e-2: on these long-lag tasks faster than the default 3e-3 (which suits text)."""
+    return run_config({"eval_every": 50, "lr": 1e-2, **flat}, str(tmp_path))
+
+
+@pytest.mark.slow
+def test_lstm_solves_adding_at_length_50(tmp_path):
+    r = _learn(tmp_path, task="adding", model="lstm", seq_len=50, hidden_size=32, steps=600)
+    assert r["chance"] == pytest.approx(1 / 6)
+    assert r["value"] < 0.01  # 17x below the predict-the-mean baseline
+
+
+@pytest.mark.slow
+def test_lstm_solves_recall_at_distance_20(tmp_path):
+    r = _learn(tmp_path, task="recall", model="lstm", distance=20, hidden_size=32, steps=250)
+    assert r["value"] >= 0.98
+
+
+@pytest.mark.slow
+def test_window_ffnn_sees_a_cue_inside_its_window_and_not_outside(tmp_path):
+    inside = _learn(tmp_path, task="recall", model="ffnn", distance=5, window=5, steps=150)
+    outside = _learn(tmp_path, task="recall", model="ffnn", distance=5, window=4, steps=150)
+    assert inside["value"] >= 0.98
+    # test set of 512, chance 1/4: 4 binomial standard deviations is 0.077
+    assert abs(outside["value"] - outside["chance"]) < 0.08
