@@ -315,6 +315,29 @@ def test_long_per_seed_lists_are_shortened():
     assert format_value(list(range(20))) == "0, 1, 2, 3, …, 18, 19 (20 values)"
 
 
+def test_intervals_with_extra_keys_keep_their_numbers_and_note_the_method():
+    acc = {"mean": 0.984375, "lo": 0.9166, "hi": 0.9972, "n": 64, "method": "Wilson, 1 seed"}
+    (t,) = evidence_tables({"rows": [{"d": 3, "accuracy": acc}, {"d": 8, "accuracy": acc}]})
+    assert t.rows[0][1].text == "0.9844 [0.9166, 0.9972] (n=64)" and t.rows[0][1].numeric
+    assert t.notes == ("Wilson, 1 seed",)
+
+
+def test_sibling_records_in_a_group_become_one_matrix_titled_with_the_group_facts():
+    acc = {"mean": 0.5, "lo": 0.4, "hi": 0.6}
+    tables = evidence_tables(
+        {
+            "long": {
+                "distance": 8,
+                "lstm": {"accuracy": acc, "params": 2580, "window": None},
+                "ffnn": {"accuracy": acc, "params": 1700, "window": 5},
+            }
+        }
+    )
+    assert [t.title for t in tables] == ["long (distance 8)"]
+    assert tables[0].columns == ("", "accuracy", "params", "window")
+    assert [c.text for c in tables[0].rows[1]] == ["ffnn", "0.5 [0.4, 0.6]", "1,700", "5"]
+
+
 def test_evidence_tables_follow_the_conventions():
     tables = evidence_tables(
         {
@@ -368,6 +391,13 @@ def test_model_families_keep_their_colours_across_figures():
         color["lstm"] == plots.FAMILY_COLORS["lstm"] and color["rnn"] == plots.FAMILY_COLORS["rnn"]
     )
     assert color["lstm-nfg"] not in (color["lstm"], color["rnn"])
+
+
+def test_long_titles_wrap_to_the_figure_width():
+    title = "Parameters vs window: words (D=300) and 28×28 frames (D=784), H=128, log scale"
+    fig = plots.lines({"lstm": {"x": [0, 1], "y": [0, 1]}}, "k", "params", title=title)
+    shown = fig.axes[0].get_title()
+    assert shown.replace("\n", " ") == title and 1 <= shown.count("\n") <= 2
 
 
 def test_bars_draw_asymmetric_error_bars_from_intervals():

@@ -14,6 +14,11 @@ A claim's ``evidence`` is free-form nested JSON. These conventions become readab
                                                  name -> name -> scalar
                                                                   -> a matrix (rows x columns)
     {"a": {"b": [rows], "c": 1.0}}               mixed, one level -> sub-tables titled "a › b"
+    {"a": {"lstm": {"acc": .9, "params": 10}, "ffnn": {"acc": .2, "params": 8}}, "d": 5}
+                                                 records with equal fields inside a group
+                                                                  -> one matrix titled "a"
+
+An interval's extra keys (``"method": "Wilson, 1 seed"``) become a note under its table.
 
 Anything deeper is shown as compact JSON in a cell rather than dropped.
 """
@@ -38,6 +43,7 @@ class Cell:
 
     text: str
     numeric: bool = False
+    note: str | None = None  # e.g. how an interval was computed; shown once per table
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,11 @@ class Table:
     title: str | None
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The distinct cell notes, in order (e.g. ``("Wilson, 1 seed",)``)."""
+        return tuple(dict.fromkeys(c.note for r in self.rows for c in r if c.note))
 
 
 def format_number(x: Any) -> str:
@@ -96,12 +107,25 @@ def is_number(x: Any) -> bool:
 
 
 def is_interval(x: Any) -> bool:
-    """``{"mean", "lo", "hi"[, "n"]}``, ``{"mean", "ci95"[, "n"]}`` or ``{"mean", "std"}``."""
-    if not isinstance(x, Mapping) or "mean" not in x or not set(x) <= _INTERVAL_KEYS:
+    """``{"mean", "lo", "hi"[, "n"]}``, ``{"mean", "ci95"[, "n"]}`` or ``{"mean", "std"}``,
+    optionally with more scalar keys (``"method": "Wilson, 1 seed"``) shown as a table note."""
+    if not isinstance(x, Mapping) or not is_number(x.get("mean")):
         return False
-    if not all(v is None or is_number(v) for v in x.values()):
+    if not all(x.get(k) is None or is_number(x[k]) for k in _INTERVAL_KEYS):
+        return False
+    if not all(v is None or isinstance(v, str | Real) for v in x.values()):
         return False
     return ("lo" in x and "hi" in x) or any(k in x for k in ("ci95", "std", "sd", "se"))
+
+
+def interval_note(x: Mapping[str, Any]) -> str | None:
+    """An interval's keys beyond the number itself (``method``, …) as one short note."""
+    extra = [
+        str(v) if isinstance(v, str) else f"{k}={format_number(v)}"
+        for k, v in x.items()
+        if k not in _INTERVAL_KEYS and v is not None
+    ]
+    return ", ".join(extra) or None
 
 
 def is_scalar_like(x: Any) -> bool:
@@ -149,7 +173,9 @@ def format_value(x: Any) -> str:
 
 
 def cell(x: Any) -> Cell:
-    numeric = is_number(x) or is_interval(x)
+    if is_interval(x):
+        return Cell(format_interval(x), True, interval_note(x))
+    numeric = is_number(x)
     if isinstance(x, Sequence) and not isinstance(x, str) and x:
         numeric = all(v is None or is_number(v) for v in x)
     return Cell(format_value(x), numeric)
@@ -165,7 +191,7 @@ def align_columns(rows: tuple[tuple[Cell, ...], ...]) -> tuple[tuple[Cell, ...],
         and all(r[j].numeric or r[j].text in ("", "—") for r in rows)
         for j in range(len(rows[0]))
     ]
-    return tuple(tuple(Cell(c.text, numeric[j]) for j, c in enumerate(r)) for r in rows)
+    return tuple(tuple(Cell(c.text, numeric[j], c.note) for j, c in enumerate(r)) for r in rows)
 
 
 def kv_table(title: str | None, items: Mapping[str, Any], header: str = "quantity") -> Table:
@@ -207,6 +233,15 @@ def _is_row_list(x: Any) -> bool:
     )
 
 
+def _is_record(x: Any) -> bool:
+    return (
+        isinstance(x, Mapping)
+        and not is_interval(x)
+        and bool(x)
+        and all(is_scalar_like(v) for v in x.values())
+    )
+
+
 def evidence_tables(evidence: Mapping[str, Any] | None, _prefix: str | None = None) -> list[Table]:
     """Evidence as a list of tables: the top-level scalars first, then one table per
     structured entry in the order given (see the module docstring for the conventions).
@@ -215,6 +250,15 @@ def evidence_tables(evidence: Mapping[str, Any] | None, _prefix: str | None = No
         return []
     scalars: dict[str, Any] = {}
     tables: list[Table] = []
+    merged: Table | None = None
+    if _prefix is not None:
+        # Inside a group, sibling records with the same fields read best as one matrix:
+        # {"lstm": {"accuracy": …, "params": …}, "ffnn": {"accuracy": …, "params": …}}.
+        records = {k: v for k, v in evidence.items() if _is_record(v)}
+        if len(records) >= 2 and len({tuple(v) for v in records.values()}) == 1:
+            merged = matrix_table(_prefix, records)
+            tables.append(merged)
+            evidence = {k: v for k, v in evidence.items() if k not in records}
     for key, value in evidence.items():
         title = f"{_prefix} › {key}" if _prefix else str(key)
         if is_scalar_like(value):
@@ -232,6 +276,14 @@ def evidence_tables(evidence: Mapping[str, Any] | None, _prefix: str | None = No
             tables.extend(evidence_tables(value, _prefix=title))
         else:
             scalars[str(key)] = value  # deeper than the conventions: compact JSON
-    if scalars:
+    if (
+        merged is not None
+        and 0 < len(scalars) <= 3
+        and all(v is None or isinstance(v, str | Real) for v in scalars.values())
+    ):
+        # A group's few plain scalars ("distance": 8) read best in the matrix's title.
+        facts = ", ".join(f"{k} {format_value(v)}" for k, v in scalars.items())
+        tables[0] = Table(f"{_prefix} ({facts})", merged.columns, merged.rows)
+    elif scalars:
         tables.insert(0, kv_table(_prefix, scalars))
     return tables

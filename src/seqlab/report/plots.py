@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -113,9 +114,14 @@ def _marks(marks: Marks) -> list[tuple[float, str | None]]:
     return out
 
 
+def _wrap(title: str, fig: Figure) -> str:
+    """Wrap a long title to the figure's width (about 9 bold 13-pt characters per inch)."""
+    return textwrap.fill(title, width=max(30, int(fig.get_figwidth() * 9)))
+
+
 def _finish(ax, title: str, xlabel: str | None, ylabel: str | None, logx=False, logy=False):
     if title:
-        ax.set_title(title)
+        ax.set_title(_wrap(title, ax.figure))
     if xlabel:
         ax.set_xlabel(xlabel)
     if ylabel:
@@ -309,7 +315,7 @@ def heatmap(
         im = _heatmap_axes(ax, m, row_labels, col_labels, cmap, vmin, vmax, annotate)
         fig.colorbar(im, ax=ax, fraction=0.04, pad=0.02)
         if title:
-            ax.set_title(title)
+            ax.set_title(_wrap(title, fig))
     return fig
 
 
@@ -378,7 +384,7 @@ def heatmaps(
         if shared_im is not None:
             fig.colorbar(shared_im, ax=shared_axes, fraction=0.04, pad=0.02)
         if title:
-            fig.suptitle(title, fontweight="bold")
+            fig.suptitle(_wrap(title, fig), fontweight="bold")
     return fig
 
 
