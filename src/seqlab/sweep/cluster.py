@@ -26,6 +26,9 @@ node, as must the runner module.
 from __future__ import annotations
 
 import logging
+import signal
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -63,8 +66,9 @@ class RayExecutor:
         cpus_per_run: float = 1,
         gpus_per_run: float = 0,
         retries: int = 1,
+        grace: float = 20.0,
     ) -> None:
-        self.runner, self.address, self.jobs = runner, address, jobs
+        self.runner, self.address, self.jobs, self.grace = runner, address, jobs, grace
         self.cpus_per_run, self.gpus_per_run, self.retries = cpus_per_run, gpus_per_run, retries
 
     def run(self, jobs: Sequence[Job]) -> Iterator[Outcome]:
@@ -85,7 +89,8 @@ class RayExecutor:
                 while waiting and len(in_flight) < limit:
                     job, tries = waiting.pop(0)
                     in_flight[task.remote(self.runner, job, threads)] = (job, tries)
-                done, _ = ray.wait(list(in_flight), num_returns=1)
+                # A short timeout: a blocking wait would not let Ctrl-C through.
+                done, _ = ray.wait(list(in_flight), num_returns=1, timeout=0.5)
                 for ref in done:
                     job, tries = in_flight.pop(ref)
                     try:
@@ -99,12 +104,22 @@ class RayExecutor:
                     else:
                         yield Outcome(job, result, tries)
         finally:
-            for ref in in_flight:
-                ray.cancel(ref)  # KeyboardInterrupt inside the task: the trainer checkpoints
+            self._cancel(ray, list(in_flight))
             if started_here:
                 ray.shutdown()
 
+    def _cancel(self, ray: Any, refs: list) -> None:
+        """Interrupt the running tasks (as Ctrl-C would) and give them ``grace`` seconds to
+        checkpoint before the driver disconnects."""
+        for ref in refs:
+            ray.cancel(ref)
+        deadline = time.monotonic() + self.grace
+        while refs and time.monotonic() < deadline:
+            _, refs = ray.wait(refs, num_returns=len(refs), timeout=0.5)
+
     def _connect(self, ray: Any) -> None:
+        # ray.init replaces the SIGTERM handler with its own sys.exit; keep the caller's.
+        on_term = signal.getsignal(signal.SIGTERM)
         try:
             ray.init(
                 address=self.address,
@@ -112,8 +127,10 @@ class RayExecutor:
                 logging_level=logging.WARNING,
                 include_dashboard=False if self.address is None else None,
             )
-        except ConnectionError as e:
+        except (ConnectionError, TimeoutError) as e:
             raise ConfigError(
                 f"cannot reach a Ray cluster at {self.address}: {e}. Start one with "
                 "`ray start --head --port 6379` and pass --address HEAD_IP:6379."
             ) from e
+        if on_term is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, on_term)
