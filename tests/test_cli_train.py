@@ -398,3 +398,23 @@ def test_gates_on_a_model_without_gates_exits_2(tmp_path, capsys):
     )
     code, _, err = run(["gates", r["run_dir"], "alice is cold , buy"], capsys)
     assert code == 2 and "has no gates" in err and "lstm" in err
+
+
+def test_gates_of_a_float_input_run_read_a_csv_sequence(tmp_path, capsys):
+    r = train_json(
+        ["--task", "adding", "--model", "gru", "--steps", "2", *TINY, "--seq-len", "5"],
+        tmp_path,
+        capsys,
+    )
+    seq = tmp_path / "seq.csv"
+    seq.write_text("0.5,0\n0.2,1\n0.9,0\n0.1,1\n")
+    code, out, err = run(
+        ["gates", r["run_dir"], str(seq), "--out", str(tmp_path / "g.png")], capsys
+    )
+    assert code == 0, err
+    assert out.splitlines()[0].split() == ["step", "reset", "update", "hidden"]
+    assert len(out.splitlines()) == 1 + 4 + 1
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1,2,3\n")
+    code, _, err = run(["gates", r["run_dir"], str(bad)], capsys)
+    assert code == 2 and "(T, 2)" in err

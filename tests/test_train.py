@@ -248,3 +248,25 @@ def test_window_ffnn_sees_a_cue_inside_its_window_and_not_outside(tmp_path):
     assert inside["value"] >= 0.98
     # test set of 512, chance 1/4: 4 binomial standard deviations is 0.077
     assert abs(outside["value"] - outside["chance"]) < 0.08
+
+
+def test_data_paths_are_stored_absolute_so_the_run_id_ignores_the_cwd(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = TrainConfig.from_flat({"task": "series", "model": "lstm", "data": "s.csv"})
+    assert cfg.task_options["data"] == str(tmp_path / "s.csv")
+
+
+def test_max_seconds_stops_training_and_says_so(tmp_path):
+    r = run_config(
+        {"task": "adding", "model": "lstm", "steps": 10_000, "max_seconds": 1e-3, **TINY},
+        str(tmp_path),
+    )
+    assert r["stopped"] == "max_seconds" and r["steps"] == 1 == r["best_step"]
+
+
+def test_progress_bar_mode_trains_to_the_same_result(tmp_path, capsys):
+    flat = {"task": "adding", "model": "lstm", "steps": 4, **TINY}
+    bar = train(TrainConfig.from_flat(flat), tmp_path / "a", progress="bar")
+    assert "4/4" in capsys.readouterr().err
+    quiet = train(TrainConfig.from_flat(flat), tmp_path / "b", progress="quiet")
+    assert bar["value"] == quiet["value"]
