@@ -16,7 +16,14 @@ from typing import Any
 import typer
 
 from seqlab.cli.app import app
+from seqlab.config import TrainConfig
 from seqlab.errors import ConfigError
+
+
+def _d(name: str) -> str:
+    """The default of a TrainConfig field, for help texts (one source of truth)."""
+    return f"{TrainConfig.__dataclass_fields__[name].default:g}"
+
 
 _TASK_HELP = "recall, adding, copy, text, images, series or classify."
 _MODEL_HELP = "ffnn (window MLP), rnn, lstm, gru, or an LSTM ablation lstm-nig|nfg|nog|cifg."
@@ -55,35 +62,47 @@ def train(
     task_opt: list[str] = typer.Option(
         [], "--task-opt", help="Any other task option as KEY=VALUE (repeatable)."
     ),
-    hidden_size: int | None = typer.Option(None, "--hidden-size", help="Hidden units (64)."),
-    layers: int | None = typer.Option(
-        None, "--layers", help="Stacked recurrent layers, or ffnn hidden layers (1)."
+    hidden_size: int | None = typer.Option(
+        None, "--hidden-size", help=f"Hidden units ({_d('hidden_size')})."
     ),
-    window: int | None = typer.Option(None, "--window", help="ffnn: inputs it sees (5)."),
+    layers: int | None = typer.Option(
+        None, "--layers", help=f"Stacked recurrent layers, or ffnn hidden layers ({_d('layers')})."
+    ),
+    window: int | None = typer.Option(
+        None, "--window", help=f"ffnn: inputs it sees ({_d('window')})."
+    ),
     embed_dim: int | None = typer.Option(
         None, "--embed-dim", help="Token embedding size (default: the hidden size)."
     ),
     forget_bias: float | None = typer.Option(
-        None, "--forget-bias", help="LSTM forget-gate bias at init (1.0)."
+        None, "--forget-bias", help=f"LSTM forget-gate bias at init ({_d('forget_bias')})."
     ),
-    dropout: float | None = typer.Option(None, "--dropout", help="Dropout probability (0)."),
-    steps: int | None = typer.Option(None, "--steps", help="Optimizer steps (1000)."),
+    dropout: float | None = typer.Option(
+        None, "--dropout", help=f"Dropout probability ({_d('dropout')})."
+    ),
+    steps: int | None = typer.Option(None, "--steps", help=f"Optimizer steps ({_d('steps')})."),
     epochs: float | None = typer.Option(
         None, "--epochs", help="Passes over a finite training set (instead of --steps)."
     ),
-    batch_size: int | None = typer.Option(None, "--batch-size", help="Sequences per step (64)."),
-    lr: float | None = typer.Option(None, "--lr", help="Learning rate (3e-3)."),
+    batch_size: int | None = typer.Option(
+        None, "--batch-size", help=f"Sequences per step ({_d('batch_size')})."
+    ),
+    lr: float | None = typer.Option(None, "--lr", help=f"Learning rate ({_d('lr')})."),
     optimizer: str | None = typer.Option(None, "--optimizer", help="adamw (default) or sgd."),
-    weight_decay: float | None = typer.Option(None, "--weight-decay", help="Weight decay (0)."),
+    weight_decay: float | None = typer.Option(
+        None, "--weight-decay", help=f"Weight decay ({_d('weight_decay')})."
+    ),
     clip: float | None = typer.Option(
-        None, "--clip", help="Global gradient-norm clipping (1.0); 0 turns it off."
+        None, "--clip", help=f"Global gradient-norm clipping ({_d('clip')}); 0 turns it off."
     ),
     schedule: str | None = typer.Option(
         None, "--schedule", help="Learning-rate schedule: constant, cosine or step."
     ),
-    warmup: int | None = typer.Option(None, "--warmup", help="Linear warm-up steps (0)."),
+    warmup: int | None = typer.Option(
+        None, "--warmup", help=f"Linear warm-up steps ({_d('warmup')})."
+    ),
     eval_every: int | None = typer.Option(
-        None, "--eval-every", help="Validate and checkpoint every N steps (100)."
+        None, "--eval-every", help=f"Validate and checkpoint every N steps ({_d('eval_every')})."
     ),
     eval_batches: int | None = typer.Option(
         None, "--eval-batches", help="At most N validation batches per check (all)."
@@ -94,7 +113,9 @@ def train(
     checkpoint_every: int | None = typer.Option(
         None, "--checkpoint-every", help="Also checkpoint every N steps (at checks only)."
     ),
-    seed: int | None = typer.Option(None, "--seed", help="Random seed of data and model (0)."),
+    seed: int | None = typer.Option(
+        None, "--seed", help=f"Random seed of data and model ({_d('seed')})."
+    ),
     device: str | None = typer.Option(
         None, "--device", help="auto (CUDA when present, else CPU), cpu or cuda."
     ),
@@ -116,7 +137,6 @@ def train(
     interrupted one (Ctrl-C) resumes from its checkpoint.
     """
     from seqlab import rundir
-    from seqlab.config import TrainConfig
     from seqlab.train import TrainingInterrupted
     from seqlab.train import train as train_run
 
