@@ -393,6 +393,25 @@ def test_model_families_keep_their_colours_across_figures():
     assert color["lstm-nfg"] not in (color["lstm"], color["rnn"])
 
 
+def test_hbands_draw_a_level_with_its_interval_across_the_plot():
+    fig = plots.lines(
+        {"ffnn": {"x": [1, 2, 4, 8], "y": [0.9, 0.5, 0.42, 0.41]}},
+        "window k",
+        "MAE",
+        logx=True,
+        hbands={"lstm": {"mean": 0.41, "lo": 0.38, "hi": 0.44}, "rnn": (0.4, 0.42, 0.45)},
+    )
+    ax = fig.axes[0]
+    fig.canvas.draw()  # tick labels exist once drawn
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_visible() and t.get_text()]
+    assert {"1", "2", "5"} <= set(labels)  # a few decades of k: plain numbers, not 10^0
+    levels = {line.get_label(): line.get_ydata()[0] for line in ax.lines[1:]}
+    assert levels == {"lstm": 0.41, "rnn": 0.42}
+    spans = sorted(y for p in ax.patches for y in (p.get_y(), p.get_y() + p.get_height()))
+    assert spans == pytest.approx([0.38, 0.4, 0.44, 0.45])
+    assert ax.lines[1].get_color() == plots.FAMILY_COLORS["lstm"]
+
+
 def test_long_titles_wrap_to_the_figure_width():
     title = "Parameters vs window: words (D=300) and 28×28 frames (D=784), H=128, log scale"
     fig = plots.lines({"lstm": {"x": [0, 1], "y": [0, 1]}}, "k", "params", title=title)

@@ -25,6 +25,7 @@ from typing import Any
 
 import matplotlib
 import numpy as np
+from matplotlib import ticker
 from matplotlib.figure import Figure
 
 DPI = 150
@@ -41,6 +42,7 @@ FAMILY_COLORS = {
 }
 SPARE_COLORS = ("#56B4E9", "#CC79A7", "#000000", "#F0E442")
 GREY = "#6b6b6b"
+_LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1}
 STYLE = {
     "font.size": 11,
     "axes.titlesize": 13,
@@ -119,6 +121,16 @@ def _wrap(title: str, fig: Figure) -> str:
     return textwrap.fill(title, width=max(30, int(fig.get_figwidth() * 9)))
 
 
+def _plain_log_ticks(axis, limits: tuple[float, float]) -> None:
+    """On a log axis spanning few decades of ordinary numbers (window k = 1 … 64), label
+    ticks 1, 2, 5, 10, 20 … as plain numbers instead of powers of ten."""
+    lo, hi = limits
+    if lo > 0 and lo >= 0.01 and hi <= 1e5 and hi / lo <= 1e3:
+        axis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        axis.set_minor_formatter(ticker.NullFormatter())
+
+
 def _finish(ax, title: str, xlabel: str | None, ylabel: str | None, logx=False, logy=False):
     if title:
         ax.set_title(_wrap(title, ax.figure))
@@ -128,8 +140,10 @@ def _finish(ax, title: str, xlabel: str | None, ylabel: str | None, logx=False, 
         ax.set_ylabel(ylabel)
     if logx:
         ax.set_xscale("log")
+        _plain_log_ticks(ax.xaxis, ax.get_xlim())
     if logy:
         ax.set_yscale("log")
+        _plain_log_ticks(ax.yaxis, ax.get_ylim())
     handles, _ = ax.get_legend_handles_labels()
     if handles:
         ax.legend(loc="best")
@@ -144,6 +158,7 @@ def lines(
     logy: bool = False,
     vlines: Marks = None,
     hlines: Marks = None,
+    hbands: Mapping[str, Any] | None = None,
 ) -> Figure:
     """One line per series, with a shaded band where ``lo``/``hi`` are given.
 
@@ -152,6 +167,9 @@ def lines(
     keyword arguments (``{"linestyle": "--", "color": "#444"}``). ``hlines`` (e.g. chance
     level: ``{"chance": 0.1}``) are dashed grey lines in the legend; ``vlines`` (e.g. FFNN
     windows: ``{"k=5": 5, "k=20": 20}``) are dotted grey lines labelled at the top.
+    ``hbands`` are levels that do not depend on x, each a line with its interval shaded
+    across the plot: ``{"lstm": {"mean": .41, "lo": .38, "hi": .44}}`` or ``(lo, mean, hi)``
+    (e.g. the recurrent models beside FFNN metric vs window k).
     """
     with _style():
         fig = Figure(figsize=(WIDTH, 4.5), layout="constrained")
@@ -171,21 +189,32 @@ def lines(
             if s.get("lo") is not None and s.get("hi") is not None:
                 lo, hi = _floats(s["lo"], f"{name}.lo"), _floats(s["hi"], f"{name}.hi")
                 ax.fill_between(x, lo, hi, color=kwargs["color"], alpha=0.18, linewidth=0)
+        for name, band in (hbands or {}).items():
+            if isinstance(band, Mapping):
+                lo, mid, hi = band.get("lo"), band["mean"], band.get("hi")
+            else:
+                lo, mid, hi = band
+            color = colors(str(name))
+            ax.axhline(float(mid), color=color, linewidth=1.8, label=str(name))
+            if lo is not None and hi is not None:
+                ax.axhspan(float(lo), float(hi), color=color, alpha=0.15, linewidth=0)
         for value, label in _marks(hlines):
             ax.axhline(value, color=GREY, linestyle="--", linewidth=1.2, label=label)
         for value, label in _marks(vlines):
             ax.axvline(value, color=GREY, linestyle=":", linewidth=1.2)
             if label:
-                ax.text(
-                    value,
-                    0.98,
-                    f" {label}",
-                    transform=ax.get_xaxis_transform(),
+                ax.annotate(
+                    label,
+                    xy=(value, 1.0),
+                    xycoords=("data", "axes fraction"),
+                    xytext=(-3, -4),
+                    textcoords="offset points",
                     color=GREY,
                     fontsize=9,
                     rotation=90,
                     ha="right",
                     va="top",
+                    bbox=_LABEL_BOX,
                 )
         _finish(ax, title, xlabel, ylabel, logx, logy)
     return fig
