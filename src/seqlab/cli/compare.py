@@ -1,3 +1,93 @@
-"""`seqlab compare` (to be written)."""
+"""`seqlab compare PATH`: the advisor on the user's data (thin wrapper over seqlab.compare)."""
 
-from seqlab.cli.app import app  # noqa: F401
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from seqlab.cli.app import app
+
+
+@app.command()
+def compare(
+    path: Path = typer.Argument(
+        ..., help="Your CSV time series, labelled sequences (CSV or .npz), or text file / folder."
+    ),  # fmt: skip
+    task: str | None = typer.Option(
+        None, "--task", help="series, classify or text (inferred from PATH when clear)."
+    ),
+    target: str | None = typer.Option(
+        None, "--target", help="series: the column to forecast; classify: the label column."
+    ),
+    horizon: int | None = typer.Option(None, "--horizon", help="series: steps ahead (1)."),
+    seq_len: int | None = typer.Option(
+        None, "--seq-len", help="series/text: training chunk length T (64 / 35)."
+    ),
+    budget_minutes: float = typer.Option(
+        5.0, "--budget-minutes", help="Wall-clock budget for all training, in minutes."
+    ),
+    seeds: int = typer.Option(3, "--seeds", help="Seeds per candidate (intervals need >= 2)."),
+    lrs: str | None = typer.Option(
+        None, "--lrs", help="Learning rates searched per candidate (3e-3,1e-2,3e-2)."
+    ),
+    max_window: int | None = typer.Option(
+        None, "--max-window", help="Widest FFNN window of the grid 1, 2, 4, … (default: T)."
+    ),
+    windows: str | None = typer.Option(
+        None, "--windows", help="Explicit window grid instead, e.g. 1,4,16,64."
+    ),
+    models: str | None = typer.Option(
+        None, "--models", help="Families to train (linear,ffnn,rnn,lstm,gru)."
+    ),
+    hidden_size: int = typer.Option(
+        32, "--hidden-size", help="LSTM hidden units; the others are matched to its parameters."
+    ),
+    batch_size: int = typer.Option(32, "--batch-size", help="Sequences per step."),
+    tolerance: float = typer.Option(
+        0.02, "--tolerance", help="Gaps below this fraction of the best value count as noise."
+    ),
+    out: Path = typer.Option(Path("seqlab-compare"), "--out", help="Report and runs folder."),
+    executor: str = typer.Option("local", "--executor", help="local (default) or ray."),
+    jobs: int | None = typer.Option(None, "--jobs", help="Parallel runs (default: one per core)."),
+    address: str | None = typer.Option(None, "--address", help="Ray cluster HOST:PORT."),
+    json_out: bool = typer.Option(False, "--json", help="Print results.json on stdout."),
+) -> None:
+    """Which architecture does your data need? Trains trivial baselines, linear and FFNN
+    windows, RNN, LSTM and GRU under one equal budget and recommends one, with reasons.
+
+    Example: seqlab compare sales.csv --target units --budget-minutes 10
+    """
+    from seqlab.advisor.plan import FAMILIES
+    from seqlab.advisor.run import DEFAULT_LRS, CompareOptions, parse_list
+    from seqlab.advisor.run import compare as run_compare
+
+    options = CompareOptions(
+        path=str(path),
+        task=task,
+        target=target,
+        horizon=horizon,
+        seq_len=seq_len,
+        budget_minutes=budget_minutes,
+        seeds=seeds,
+        lrs=parse_list(lrs, float, "lrs") or DEFAULT_LRS,
+        windows=parse_list(windows, int, "windows"),
+        max_window=max_window,
+        models=parse_list(models, str, "models") or FAMILIES,
+        hidden_size=hidden_size,
+        batch_size=batch_size,
+        tolerance=tolerance,
+        out=str(out),
+        executor=executor,
+        jobs=jobs,
+        address=address,
+    )
+    results = run_compare(options)
+    if json_out:
+        typer.echo(json.dumps(results, indent=2, allow_nan=False, default=str))
+    else:
+        rec = results["recommendation"]
+        window = f" with a window of {rec['window']} steps" if rec["window"] else ""
+        typer.echo(f"Recommendation: {rec['model']}{window}\n{rec['reason']}")
+        typer.echo(f"Report: {out / 'report.html'}")

@@ -1,0 +1,59 @@
+"""The advisor's figure: the test metric against the window k (log2 axis), one line per
+window family with its interval band, the recurrent models as horizontal bands (their
+intervals do not depend on k), the trivial baselines as dashed lines and the memory
+horizon as a dotted vertical line."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from seqlab.advisor.decide import NAMES, Row
+from seqlab.report.plots import lines, save_figure
+
+
+def metric_vs_window(
+    rows: Sequence[Row],
+    baselines: Mapping[str, float],
+    metric: str,
+    horizon: int | None,
+    out_dir: str | Path,
+) -> str | None:
+    """Draw and save ``figures/compare.png``; returns its relative path (None: no windows)."""
+    ks = sorted({r.cand.window for r in rows if r.cand.is_window})
+    if not ks:
+        return None
+    series: dict[str, dict] = {}
+    for family in ("linear", "ffnn"):
+        fam = sorted((r for r in rows if r.cand.family == family), key=lambda r: r.cand.window)
+        if fam:
+            series[NAMES[family]] = {
+                "x": [r.cand.window for r in fam],
+                "y": [r.test["mean"] for r in fam],
+                "lo": [r.test["lo"] for r in fam],
+                "hi": [r.test["hi"] for r in fam],
+            }
+    x_span = [ks[0], ks[-1]] if len(ks) > 1 else [ks[0] / 2, ks[0] * 2]
+    for r in rows:
+        if not r.cand.is_window:
+            series[r.cand.family] = {
+                "x": x_span,
+                "y": [r.test["mean"]] * 2,
+                "lo": [r.test["lo"]] * 2,
+                "hi": [r.test["hi"]] * 2,
+                "style": "--",
+            }
+    fig = lines(
+        series,
+        xlabel="window k (steps the FFNN sees)",
+        ylabel=f"test {metric}",
+        title=f"Test {metric} against the window; recurrent models as bands",
+        logx=True,
+        hlines={f"{name} baseline": v for name, v in baselines.items()},
+        vlines={f"memory horizon k={horizon}": horizon} if horizon is not None else None,
+    )
+    ax = fig.axes[0]
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(ks, [str(k) for k in ks])
+    ax.minorticks_off()
+    return save_figure(fig, out_dir, "compare")

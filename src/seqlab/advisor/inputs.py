@@ -1,0 +1,117 @@
+"""What the user's data is: the task kind inferred from the path, and the task built from it.
+
+    kind = infer_task("sales.csv")                       # "series"
+    task, options = load_task("sales.csv", "series", target="units", horizon=1, seq_len=64)
+
+Inference (an explicit ``--task`` always wins):
+
+    folder, .txt / .text / .md           text       (next word)
+    .npz                                 classify   (x (N, T, D), y (N,))
+    .csv / .tsv with a sequence-id column (id, sequence, seq_id, …) and a label column
+                                         classify   (one row per step, one label per id)
+    .csv / .tsv otherwise                series     (forecast a column)
+
+A CSV with only one of id and label columns is ambiguous and asks for ``--task``. Every
+check of the tasks (encoding, header, numbers, missing values, time order, length) runs
+here once, before anything is trained or written; the advisor adds two of its own: enough
+labelled sequences for a meaningful split, and a target that is not constant.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from seqlab.data.sequences import ID_NAMES
+from seqlab.data.table import read_csv
+from seqlab.errors import ConfigError, DataValidationError
+from seqlab.tasks import Task, build_task
+
+KINDS = ("series", "text", "classify")
+TEXT_SUFFIXES = (".txt", ".text", ".md")
+CSV_SUFFIXES = (".csv", ".tsv")
+MIN_SEQUENCES = 20  # below this a 70/15/15 split leaves 3 sequences to test on
+
+
+def infer_task(path: str | Path, label: str = "label") -> str:
+    """The task kind of ``path`` (see the module docstring); ambiguous -> DataValidationError."""
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise DataValidationError(
+            f"{p}: no such file or folder. Fix: name your CSV, .npz or text file (or a folder "
+            "of .txt files)."
+        )
+    if p.is_dir():
+        return "text"
+    suffix = p.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return "text"
+    if suffix == ".npz":
+        return "classify"
+    if suffix in CSV_SUFFIXES:
+        header = read_csv(p).header
+        lower = {h.lower() for h in header}
+        has_id = any(n in lower for n in ID_NAMES)
+        has_label = label in header
+        if has_id and has_label:
+            return "classify"
+        if has_id or (has_label and label != "label"):
+            found = "a sequence-id column" if has_id else f"a label column {label!r}"
+            raise DataValidationError(
+                f"{p}: cannot tell the task: the CSV has {found} but not "
+                f"{'a label column ' + repr(label) if has_id else 'a sequence-id column'} "
+                f"(columns: {', '.join(map(repr, header))}). Fix: add --task series to forecast "
+                "a column, or --task classify (with --target LABEL_COLUMN) for labelled "
+                "sequences."
+            )
+        return "series"
+    raise DataValidationError(
+        f"{p}: cannot tell the task from the suffix {suffix or '(none)'!r}. Fix: add --task "
+        "series (a CSV time series), --task classify (labelled sequences: CSV or .npz) or "
+        "--task text (a text file or folder)."
+    )
+
+
+def task_options(
+    kind: str, path: str | Path, target: str | None, horizon: int | None, seq_len: int | None
+) -> dict[str, Any]:
+    """The task options of ``kind`` for the user's data (``data`` stored absolute)."""
+    if kind not in KINDS:
+        raise ConfigError(f"--task {kind!r}: choose one of {', '.join(KINDS)}")
+    data = str(Path(path).expanduser().resolve())
+    if kind == "series":
+        opts: dict[str, Any] = {"data": data, "target": target, "horizon": horizon or 1}
+        opts["seq_len"] = seq_len or 64
+        return {k: v for k, v in opts.items() if v is not None}
+    if horizon is not None:
+        raise ConfigError(f"--horizon is for --task series, not {kind}; drop it.")
+    if kind == "classify":
+        if seq_len is not None:
+            raise ConfigError("--seq-len does not apply to classify (the data sets it); drop it.")
+        return {"data": data, "label": target or "label"}
+    if target is not None:
+        raise ConfigError("--target does not apply to text (the target is the next word).")
+    return {"data": data, "seq_len": seq_len or 35}
+
+
+def load_task(
+    path: str | Path,
+    kind: str | None = None,
+    *,
+    target: str | None = None,
+    horizon: int | None = None,
+    seq_len: int | None = None,
+) -> tuple[str, dict[str, Any], Task]:
+    """Infer the kind (unless given), build the task once (all its checks), add ours."""
+    kind = kind or infer_task(path, target or "label")
+    options = task_options(kind, path, target, horizon, seq_len)
+    task = build_task(kind, options, seed=0)
+    if kind == "classify":
+        n = sum(len(v) for v in task.split_index.values())
+        if n < MIN_SEQUENCES:
+            raise DataValidationError(
+                f"{task.source}: only {n} labelled sequences; comparing models needs at least "
+                f"{MIN_SEQUENCES} (70/15/15 split: about {round(0.15 * MIN_SEQUENCES)} to test "
+                "on). Fix: provide more sequences."
+            )
+    return kind, options, task

@@ -1,0 +1,305 @@
+"""`seqlab compare`: the advisor on generated data whose answer is known, in both
+directions, plus its input checks, its rules on hand-made numbers, and the CLI contract."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from seqlab.cli import main
+
+# ----- generated data with a known answer -------------------------------------------------
+
+
+def ar2_csv(path: Path, n: int = 1200, seed: int = 0) -> Path:
+    """x_t = 1.2 x_{t−1} − 0.6 x_{t−2} + ε_t: the past beyond two steps adds nothing."""
+    rng = np.random.default_rng(seed)
+    e, x = rng.normal(size=n), np.zeros(n)
+    for t in range(2, n):
+        x[t] = 1.2 * x[t - 1] - 0.6 * x[t - 2] + e[t]
+    path.write_text("value\n" + "".join(f"{v:.5f}\n" for v in x), encoding="utf-8")
+    return path
+
+
+def lag_csv(path: Path, n: int = 1500, lag: int = 50, seed: int = 0) -> Path:
+    """x_t = 0.9 x_{t−lag} + ε_t: the next value depends on the value ``lag`` steps back,
+    and on nothing nearer (a seasonal AR with white noise in between)."""
+    rng = np.random.default_rng(seed)
+    e, x = rng.normal(size=n), np.zeros(n)
+    for t in range(n):
+        x[t] = e[t] + (0.9 * x[t - lag] if t >= lag else 0.0)
+    path.write_text("value\n" + "".join(f"{v:.5f}\n" for v in x), encoding="utf-8")
+    return path
+
+
+def first_step_npz(path: Path, n: int = 400, length: int = 64, seed: int = 0) -> Path:
+    """Sequences of 32 to ``length`` steps whose label is the sign of the first step's value
+    (channel 0); every later step is noise of the same size, and channel 1 marks step 0.
+    The varying length puts the first step at a varying distance from the scored last step,
+    so no fixed window position holds it."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(length // 2, length + 1, size=n)
+    x = np.zeros((n, length, 2), dtype=np.float32)
+    y = rng.integers(0, 2, size=n)
+    for i, L in enumerate(lengths):
+        x[i, :L, 0] = rng.normal(size=L)
+    x[:, 0, 0] = np.where(y == 1, 1.0, -1.0) * (0.5 + rng.random(n))
+    x[:, 0, 1] = 1.0
+    np.savez(path, x=x, y=y, lengths=lengths)
+    return path
+
+
+def seasonal_csv(path: Path, n: int = 400, seed: int = 0) -> Path:
+    """A realistic daily series with a date column: weekly seasonality, a slow trend and
+    AR(1) noise (what a shop's sales might look like)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    noise = np.zeros(n)
+    for i in range(1, n):
+        noise[i] = 0.5 * noise[i - 1] + rng.normal(scale=0.5)
+    y = 20 + 0.01 * t + 3 * np.sin(2 * np.pi * t / 7) + noise
+    days = np.datetime64("2024-01-01") + t
+    rows = "".join(f"{d},{v:.3f}\n" for d, v in zip(days, y, strict=True))
+    path.write_text("date,sales\n" + rows, encoding="utf-8")
+    return path
+
+
+def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    captured = capsys.readouterr()
+    return exit_info.value.code, captured.out, captured.err
+
+
+def compare_json(argv: list[str], capsys) -> dict:
+    code, out, err = run_cli(["compare", *argv, "--json"], capsys)
+    assert code == 0, err[-3000:]
+    return json.loads(out)
+
+
+# ----- task inference -------------------------------------------------------------------
+
+
+def test_infer_task_reads_the_kind_from_the_path(tmp_path):
+    from seqlab.advisor import infer_task
+
+    series = ar2_csv(tmp_path / "s.csv", n=50)
+    labelled = tmp_path / "l.csv"
+    labelled.write_text("id,label,f\na,x,1\na,x,2\nb,y,3\n", encoding="utf-8")
+    text = tmp_path / "t.txt"
+    text.write_text("hello world\n", encoding="utf-8")
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    assert infer_task(series) == "series"
+    assert infer_task(labelled) == "classify"
+    assert infer_task(first_step_npz(tmp_path / "x.npz", n=4, length=4)) == "classify"
+    assert infer_task(text) == "text"
+    assert infer_task(folder) == "text"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("ids.csv", "id,f\na,1\nb,2\n", "--task"),
+        ("data.parquet", "x", "--task"),
+    ],
+)
+def test_ambiguous_input_asks_for_task_and_exits_2(tmp_path, capsys, name, content, says):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, err = run_cli(["compare", str(path), "--out", str(out)], capsys)
+    assert code == 2 and says in err and "Traceback" not in err
+    assert not out.exists()
+
+
+# ----- planning ---------------------------------------------------------------------------
+
+
+def test_window_grid_is_geometric_and_reaches_the_sequence_length():
+    from seqlab.advisor import window_grid
+
+    assert window_grid(64) == [1, 2, 4, 8, 16, 32, 64]
+    assert window_grid(50) == [1, 2, 4, 8, 16, 32, 50]
+    assert window_grid(64, max_window=10) == [1, 2, 4, 8, 10]
+
+
+def test_candidate_parameter_counts_are_exact_and_comparable(tmp_path):
+    """Printed counts equal the built models' numel; RNN, GRU and the widest FFNN are
+    within 10% of the LSTM."""
+    import torch
+
+    from seqlab.advisor import load_task, plan_candidates
+    from seqlab.models import build_model
+
+    _, _, task = load_task(ar2_csv(tmp_path / "s.csv", n=300), seq_len=32)
+    cands = plan_candidates(task, [1, 4, 32], hidden=16)
+    assert [c.key for c in cands] == [
+        "linear-k1", "linear-k4", "linear-k32", "ffnn-k1", "ffnn-k4", "ffnn-k32",
+        "rnn", "lstm", "gru",
+    ]  # fmt: skip
+    for c in cands:
+        with torch.random.fork_rng():
+            model = build_model(c.spec(), input_size=task.input_size, output_size=1)
+        assert c.params == sum(p.numel() for p in model.parameters()), c.key
+    by = {c.key: c.params for c in cands}
+    for key in ("rnn", "gru", "ffnn-k32"):
+        assert abs(by[key] - by["lstm"]) <= 0.1 * by["lstm"], (key, by)
+
+
+# ----- the rules, on hand-made numbers ------------------------------------------------------
+
+
+def _row(family: str, window: int | None, valid: list[float], test=None, latency=1.0):
+    from seqlab.advisor import Candidate, Row
+    from seqlab.advisor.decide import interval
+
+    test = valid if test is None else test
+    cand = Candidate(family, 8, window, 100 if window is None else 10 * window)
+    return Row(cand, 1e-2, interval(valid), interval(test), list(test), 1.0, [100], latency)
+
+
+def test_short_memory_numbers_give_a_small_window_and_its_speedup():
+    from seqlab.advisor import recommend
+
+    rows = [
+        _row("linear", 1, [0.60, 0.61, 0.59], latency=0.01),
+        _row("linear", 2, [0.301, 0.302, 0.300], latency=0.01),
+        _row("linear", 4, [0.300, 0.301, 0.299], latency=0.01),
+        _row("ffnn", 4, [0.32, 0.33, 0.31], latency=0.02),
+        _row("lstm", None, [0.300, 0.302, 0.298], latency=0.05),
+    ]
+    d = recommend(rows, {"mean": 1.0, "persistence": 0.8}, "mse", higher=False)
+    assert (d.model, d.window, d.horizon) == ("linear", 2, 2)
+    assert "5.0× cheaper" in d.reason and "LSTM" in d.reason
+
+
+def test_long_memory_numbers_give_a_recurrent_model():
+    from seqlab.advisor import recommend
+
+    rows = [
+        _row("ffnn", 8, [0.55, 0.56, 0.54]),
+        _row("ffnn", 32, [0.70, 0.72, 0.68]),
+        _row("gru", None, [0.97, 0.98, 0.99]),
+        _row("lstm", None, [0.99, 1.0, 0.98]),
+    ]
+    d = recommend(rows, {"majority": 0.5}, "accuracy", higher=True)
+    assert (d.model, d.window, d.horizon) == ("lstm", None, None)
+    assert "at least 32 steps back" in d.reason
+
+
+def test_nothing_better_than_the_baseline_recommends_the_baseline():
+    from seqlab.advisor import recommend
+
+    rows = [_row("ffnn", 4, [0.99, 1.02, 1.0]), _row("lstm", None, [1.01, 0.98, 1.03])]
+    d = recommend(rows, {"mean": 1.0, "persistence": 1.9}, "mse", higher=False)
+    assert d.model == "mean" and d.window is None and "No trained candidate" in d.reason
+
+
+def test_an_erratic_candidate_is_not_within_noise_because_its_interval_is_wide():
+    from seqlab.advisor import within_noise
+    from seqlab.advisor.decide import interval
+
+    best = interval([0.30, 0.31, 0.29])
+    assert not within_noise(interval([0.1, 1.5, 0.9]), best, higher=False)
+    assert within_noise(interval([0.305, 0.315, 0.295]), best, higher=False)
+    assert within_noise(interval([0.304, 0.304, 0.304]), interval([0.3] * 3), higher=False)
+
+
+# ----- bad input: exit 2, a message, nothing written ----------------------------------------
+
+
+def test_missing_and_constant_target_are_clear_errors(tmp_path, capsys):
+    series = ar2_csv(tmp_path / "s.csv", n=200)
+    const = tmp_path / "c.csv"
+    const.write_text("value\n" + "3.0\n" * 200, encoding="utf-8")
+    for argv, says in (
+        ([str(series), "--target", "nope"], "unknown column 'nope'"),
+        ([str(const)], "constant"),
+    ):
+        out = tmp_path / "out"
+        code, _, err = run_cli(["compare", *argv, "--out", str(out)], capsys)
+        assert code == 2 and says in err and "Traceback" not in err, err
+        assert not out.exists()
+
+
+def test_too_few_sequences_is_a_clear_error(tmp_path, capsys):
+    path = first_step_npz(tmp_path / "few.npz", n=12, length=8)
+    out = tmp_path / "out"
+    code, _, err = run_cli(["compare", str(path), "--out", str(out)], capsys)
+    assert code == 2 and "only 12 labelled sequences" in err and "at least 20" in err
+    assert not out.exists()
+
+
+def test_a_budget_too_small_names_the_minimum(tmp_path, capsys):
+    series = ar2_csv(tmp_path / "s.csv", n=300)
+    out = tmp_path / "out"
+    argv = ["compare", str(series), "--seq-len", "16", "--budget-minutes", "0.001"]
+    code, _, err = run_cli([*argv, "--out", str(out)], capsys)
+    assert code == 2 and "too small to train anything" in err, err
+    minimum = float(err.split("Fix: --budget-minutes ")[1].split()[0])
+    assert minimum > 0.001
+    assert not out.exists()
+
+
+# ----- learning: generated data whose answer is known ---------------------------------------
+
+
+@pytest.mark.slow
+def test_short_memory_series_gets_a_small_window(tmp_path, capsys):
+    """AR(2) plus noise: the recommendation is a window model, memory horizon 2 (1–4)."""
+    res = compare_json(
+        [str(ar2_csv(tmp_path / "ar2.csv")), "--seq-len", "32", "--windows", "1,2,4,8",
+         "--models", "linear,ffnn,lstm", "--lrs", "3e-2", "--hidden-size", "16",
+         "--budget-minutes", "1", "--out", str(tmp_path / "out")],
+        capsys,
+    )  # fmt: skip
+    rec = res["recommendation"]
+    assert rec["model"] in ("linear", "ffnn") and 1 <= rec["window"] <= 4, rec
+    assert 1 <= res["memory_horizon"] <= 4
+    assert "cheaper" in rec["reason"]
+    cands = {(c["model"], c["window"]): c for c in res["candidates"]}
+    chosen = cands[rec["model"], rec["window"]]
+    assert chosen["value"] < cands["persistence", None]["value"]
+    assert (tmp_path / "out" / "report.html").is_file()
+
+
+@pytest.mark.slow
+def test_long_lag_series_finds_a_horizon_of_at_least_50(tmp_path, capsys):
+    """x_t = 0.9 x_{t−50} + ε: the horizon is >= 50, and the recommended model has that
+    memory (a recurrent model, or a window covering the lag)."""
+    res = compare_json(
+        [str(lag_csv(tmp_path / "lag.csv")), "--windows", "4,16,64",
+         "--models", "linear,ffnn,lstm", "--lrs", "3e-2", "--hidden-size", "16",
+         "--budget-minutes", "1.5", "--out", str(tmp_path / "out")],
+        capsys,
+    )  # fmt: skip
+    rec = res["recommendation"]
+    assert res["memory_horizon"] is None or res["memory_horizon"] >= 50
+    assert rec["model"] == "lstm" or rec["window"] >= 50, rec
+    short = [c for c in res["candidates"] if c["window"] is not None and c["window"] < 50]
+    chosen = next(
+        c for c in res["candidates"] if (c["model"], c["window"]) == (rec["model"], rec["window"])
+    )
+    assert all(chosen["value"] < 0.8 * c["value"] for c in short)
+
+
+@pytest.mark.slow
+def test_label_from_the_first_step_of_long_sequences_gets_a_recurrent_model(tmp_path, capsys):
+    """The label is the sign of step 0 of sequences 16–32 steps long: a recurrent model."""
+    res = compare_json(
+        [str(first_step_npz(tmp_path / "first.npz", length=32)), "--windows", "8,32",
+         "--models", "linear,ffnn,lstm", "--lrs", "3e-2", "--hidden-size", "16",
+         "--budget-minutes", "1.5", "--out", str(tmp_path / "out")],
+        capsys,
+    )  # fmt: skip
+    rec = res["recommendation"]
+    assert rec["model"] == "lstm" and rec["window"] is None, rec
+    assert res["memory_horizon"] is None
+    lstm = next(c for c in res["candidates"] if c["model"] == "lstm")
+    assert lstm["value"] > 0.9
+    assert math.isfinite(lstm["latency_ms_per_step"])
