@@ -24,6 +24,10 @@ pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
 BIN = Path(sys.executable).parent
 GRID = Path(__file__).parent / "grids" / "tiny.toml"
+# Recent Ray turns on token authentication when a token exists in ~/.ray (written by any
+# earlier local ray.init); the head listens on loopback only, so the test turns it off for
+# the head and the driver alike instead of depending on that file.
+NO_AUTH = {"RAY_AUTH_MODE": "disabled"}
 
 
 def free_ports(n: int) -> list[int]:
@@ -43,7 +47,7 @@ def ray_head():
     port, client, agent, agent_grpc, env_agent, metrics, node, objects = free_ports(8)
     temp_dir = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # unix socket paths stay short
     log = Path(temp_dir) / "head.log"
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", **NO_AUTH}
     # fmt: off
     command = [
         str(BIN / "ray"), "start", "--head", "--block", "--node-ip-address", "127.0.0.1",
@@ -88,7 +92,8 @@ def _stop_session(head: subprocess.Popen) -> None:
 def sweep(out: Path, *options: str) -> dict:
     command = [sys.executable, "-m", "seqlab", "sweep", str(GRID), "--out", str(out),
                "--json", "--cpus-per-run", "1", *options]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    env = {**os.environ, **NO_AUTH}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 

@@ -130,7 +130,9 @@ class RayExecutor:
         except (ConnectionError, TimeoutError) as e:
             raise ConfigError(
                 f"cannot reach a Ray cluster at {self.address}: {e}. Start one with "
-                "`ray start --head --port 6379` and pass --address HEAD_IP:6379."
+                "`ray start --head --port 6379` and pass --address HEAD_IP:6379. If the "
+                "cluster uses token authentication, set RAY_AUTH_MODE=token and install its "
+                "token here (`ray get-auth-token` on the head prints it)."
             ) from e
         if on_term is not None and threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, on_term)
