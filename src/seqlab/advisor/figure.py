@@ -1,6 +1,6 @@
 """The advisor's figure: the test metric against the window k (log2 axis), one line per
 window family with its interval band, the recurrent models as horizontal bands (their
-intervals do not depend on k), the trivial baselines as dashed lines and the memory
+intervals do not depend on k), the best trivial baseline as a dashed line and the memory
 horizon as a dotted vertical line."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ def metric_vs_window(
     metric: str,
     horizon: int | None,
     out_dir: str | Path,
+    higher: bool = False,
 ) -> str | None:
     """Draw and save ``figures/compare.png``; returns its relative path (None: no windows)."""
     ks = sorted({r.cand.window for r in rows if r.cand.is_window})
@@ -33,23 +34,19 @@ def metric_vs_window(
                 "lo": [r.test["lo"] for r in fam],
                 "hi": [r.test["hi"] for r in fam],
             }
-    x_span = [ks[0], ks[-1]] if len(ks) > 1 else [ks[0] / 2, ks[0] * 2]
-    for r in rows:
-        if not r.cand.is_window:
-            series[r.cand.family] = {
-                "x": x_span,
-                "y": [r.test["mean"]] * 2,
-                "lo": [r.test["lo"]] * 2,
-                "hi": [r.test["hi"]] * 2,
-                "style": "--",
-            }
+    bands = {
+        NAMES[r.cand.family]: {"mean": r.test["mean"], "lo": r.test["lo"], "hi": r.test["hi"]}
+        for r in rows
+        if not r.cand.is_window
+    }
     fig = lines(
         series,
         xlabel="window k (steps the FFNN sees)",
         ylabel=f"test {metric}",
         title=f"Test {metric} against the window; recurrent models as bands",
         logx=True,
-        hlines={f"{name} baseline": v for name, v in baselines.items()},
+        hbands=bands,
+        hlines=_best_baseline(baselines, higher),
         vlines={f"memory horizon k={horizon}": horizon} if horizon is not None else None,
     )
     ax = fig.axes[0]
@@ -57,3 +54,12 @@ def metric_vs_window(
     ax.set_xticks(ks, [str(k) for k in ks])
     ax.minorticks_off()
     return save_figure(fig, out_dir, "compare")
+
+
+def _best_baseline(baselines: Mapping[str, float], higher: bool) -> dict[str, float] | None:
+    """The best trivial baseline as one labelled reference line (several grey lines would
+    be indistinguishable)."""
+    if not baselines:
+        return None
+    name = (max if higher else min)(baselines, key=baselines.get)
+    return {f"best trivial baseline ({name})": baselines[name]}

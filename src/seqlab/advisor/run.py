@@ -267,7 +267,12 @@ def compare(o: CompareOptions) -> dict[str, Any]:
     decision = recommend(rows, {k: v["mean"] for k, v in baselines.items()}, task.metric, higher,
                          o.tolerance)  # fmt: skip
     figure = metric_vs_window(
-        rows, {k: v["mean"] for k, v in baselines.items()}, task.metric, decision.horizon, out
+        rows,
+        {k: v["mean"] for k, v in baselines.items()},
+        task.metric,
+        decision.horizon,
+        out,
+        higher,
     )
     all_runs = [*search.values(), *(f for (k, s), f in final.items() if s > 0)]
     results = {
@@ -302,7 +307,8 @@ def compare(o: CompareOptions) -> dict[str, Any]:
         "candidates_figure": figure,
         "candidates_caption": (
             f"Test {task.metric} (mean and 95% interval over {o.seeds} seed(s)) against the "
-            "window k; recurrent models as horizontal bands; dashed grey lines: baselines."
+            "window k; recurrent models as horizontal bands; dashed grey line: the best trivial "
+            "baseline."
         ),
         "task_description": task.describe(),
         "lrs": list(o.lrs),

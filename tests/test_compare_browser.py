@@ -1,0 +1,51 @@
+"""`seqlab compare` end to end on a realistic CSV (dates, weekly season, trend, noise) on
+CPU within its budget, and its report in a real browser (Debian's headless Chromium) with
+the network off."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from browser import check_report, needs_chromium
+from seqlab.cli import main
+from test_compare import seasonal_csv
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, needs_chromium]
+
+BUDGET_MINUTES = 1.0
+
+
+def test_compare_on_a_dated_csv_writes_a_report_that_opens_offline(tmp_path, capsys):
+    data = seasonal_csv(tmp_path / "sales.csv")
+    out = tmp_path / "advice"
+    argv = ["compare", str(data), "--target", "sales", "--seq-len", "32", "--max-window", "16",
+            "--lrs", "3e-2", "--seeds", "2", "--hidden-size", "16",
+            "--budget-minutes", str(BUDGET_MINUTES), "--out", str(out), "--json"]  # fmt: skip
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    captured = capsys.readouterr()
+    assert exit_info.value.code == 0, captured.err[-3000:]
+    res = json.loads(captured.out)
+
+    # Every family was trained under one step budget, and training fit the budget.
+    families = {c["model"] for c in res["candidates"]}
+    assert {"persistence", "mean", "linear", "ffnn", "rnn", "lstm", "gru"} <= families
+    trained = [r for r in res["runs"] if "train_seconds" in r]
+    assert len({r["steps"] for r in trained}) >= 1
+    assert max(r["steps"] for r in trained) == res["steps"]
+    workers = res["environment"]["workers"]
+    assert sum(r["train_seconds"] for r in trained) <= BUDGET_MINUTES * 60 * workers
+    assert res["recommendation"]["reason"]
+    assert [c["window"] for c in res["candidates"] if c["model"] == "ffnn"] == [1, 2, 4, 8, 16]
+
+    seen = check_report(
+        out / "report.html", ["recommendation", "candidates"], screenshot=tmp_path / "shot.png"
+    )
+    assert len(seen.images) == 1 and seen.images[0]["naturalWidth"] >= 800
+    assert "Recommendation" in seen.text
+    if res["memory_horizon"] is not None:
+        assert f"Memory horizon: {res['memory_horizon']}" in seen.text
+    assert res["budget"].split(":")[0] in seen.text
+    assert (out / "summary.md").read_text(encoding="utf-8").startswith("# seqlab advisor")
