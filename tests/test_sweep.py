@@ -104,6 +104,19 @@ def test_bad_grid_exits_2_naming_the_file_and_the_problem(tmp_path, capsys, text
     assert not (tmp_path / "out").exists()
 
 
+def test_address_without_ray_executor_exits_2(tmp_path, capsys):
+    code, _, err = cli(capsys, GRIDS / "tiny.toml", "--out", tmp_path, "--address", "h:6379")
+    assert code == 2
+    assert "--address is for --executor ray" in err
+
+
+def test_ray_executor_without_ray_installed_names_the_extra(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError
+    code, _, err = cli(capsys, GRIDS / "tiny.toml", "--out", tmp_path, "--executor", "ray")
+    assert code == 2
+    assert "pip install 'seqlab[ray]'" in err
+
+
 # ----- the driver without workers ------------------------------------------------------
 
 

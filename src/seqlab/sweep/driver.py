@@ -125,6 +125,8 @@ def run_sweep(
     """
     if executor not in EXECUTORS:
         raise ConfigError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
+    if executor == "local" and address is not None:
+        raise ConfigError("--address is for --executor ray; drop it or add --executor ray.")
     if jobs is not None and jobs < 1:
         raise ConfigError(f"--jobs must be >= 1, got {jobs}")
     if retries < 0:
@@ -181,8 +183,6 @@ def _executor(kind, runner, n_todo, jobs, address, retries, cpus_per_run, gpus_p
             gpus_per_run=gpus_per_run,
             retries=retries,
         )
-    if address is not None:
-        raise ConfigError("--address is for --executor ray; drop it or add --executor ray.")
     workers = jobs or default_jobs(n_todo)
     threads = int(cpus_per_run) if cpus_per_run else max(1, usable_cores() // workers)
     return LocalExecutor(runner, jobs=workers, threads=threads, retries=retries)
