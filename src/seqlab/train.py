@@ -149,6 +149,29 @@ def evaluate(
     max_batches: int | None = None,
 ) -> float:
     """``task.metric`` of ``model`` over the fixed ``split`` batches (eval mode, no grad)."""
+    return evaluate_sums(
+        model,
+        task,
+        split,
+        batch_size=batch_size,
+        device=device,
+        path=path,
+        max_batches=max_batches,
+    ).value(task.metric)
+
+
+@torch.no_grad()
+def evaluate_sums(
+    model: SeqModel,
+    task: Task,
+    split: str,
+    *,
+    batch_size: int,
+    device: torch.device,
+    path: str = "auto",
+    max_batches: int | None = None,
+) -> MetricSums:
+    """The metric's running sums over ``split`` (``.n`` = scored steps, for intervals)."""
     was_training = model.training
     model.eval()
     sums = MetricSums()
@@ -158,7 +181,7 @@ def evaluate(
         b = batch.to(device)
         sums.add(model(b.x, path=path), b.y, b.mask, task.kind)
     model.train(was_training)
-    return sums.value(task.metric)
+    return sums
 
 
 def train(config: TrainConfig, out: str | Path, *, progress: str = "auto") -> dict[str, Any]:
@@ -173,11 +196,16 @@ def train(config: TrainConfig, out: str | Path, *, progress: str = "auto") -> di
     done = rundir.read_result(folder)
     if done is not None:
         return done
+    # Bad input fails before anything is written: no empty run directory is left behind.
+    task = build_task(config.task, config.task_options, config.seed)
+    next(iter(task.eval_batches("valid", 1)), None)  # an eval set that cannot be drawn fails here
+    if progress != "quiet":
+        for note in getattr(task, "notes", None) or []:  # e.g. ignored columns, filled gaps
+            print(f"seqlab: note: {note}", file=sys.stderr)
+    total = resolve_steps(config, task)
+    device = resolve_device(config.device)
     check_writable(folder)
     clean_temporaries(folder)
-    device = resolve_device(config.device)
-    task = build_task(config.task, config.task_options, config.seed)
-    total = resolve_steps(config, task)
     forked = [device.index or 0] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=forked), _signal_flag() as stop:
         return _Run(config, folder, device, task, total).go(stop, progress)
@@ -314,7 +342,7 @@ class _Run:
             self.best_step = self.step
         self.model.load_state_dict(load_weights(weights))
         t0 = time.perf_counter()
-        value = evaluate(
+        sums = evaluate_sums(
             self.model,
             task,
             "test",
@@ -322,6 +350,7 @@ class _Run:
             device=self.device,
             path=cfg.path,
         )
+        value = sums.value(task.metric)
         result = {
             "task": cfg.task,
             "model": cfg.model,
@@ -329,6 +358,7 @@ class _Run:
             "metric": task.metric,
             "higher_is_better": task.higher_is_better,
             "value": value,
+            "test_n": int(sums.n),
             "valid_value": self.best_value,
             "chance": float(task.chance),
             "baselines": {k: float(v) for k, v in task.baselines().items()},

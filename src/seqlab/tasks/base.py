@@ -45,6 +45,9 @@ class Task(ABC):
     output_size: int  # number of classes, or regression outputs per step
     vocab_size: int | None = None  # token-id inputs when set
     seq_len: int  # T of training batches
+    # training sequences per epoch for tasks with a finite training set (``--epochs``);
+    # None for generated tasks, which draw fresh examples every step
+    train_size: int | None = None
 
     @property
     def higher_is_better(self) -> bool:

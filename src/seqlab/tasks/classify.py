@@ -135,6 +135,11 @@ class ClassifyTask(Task):
         accuracy = float((test == majority).double().mean())
         return {"chance": accuracy, "majority": accuracy, "uniform": 1.0 / K}
 
+    @property
+    def train_size(self) -> int:
+        """Training sequences per epoch."""
+        return len(self.split_index["train"])
+
     def train_batch(self, batch_size: int, generator: torch.Generator) -> Batch:
         train = torch.from_numpy(self.split_index["train"])
         pick = torch.randint(0, len(train), (batch_size,), generator=generator)

@@ -123,6 +123,12 @@ class ImagesTask(Task):
             "majority": float(p_test[majority]),
         }
 
+    @property
+    def train_size(self) -> int:
+        """Training images per epoch."""
+        _, a, b = self.index_ranges["train"]
+        return b - a
+
     def train_batch(self, batch_size: int, generator: torch.Generator) -> Batch:
         n = len(self.labels["train"])
         idx = torch.randint(0, n, (batch_size,), generator=generator)

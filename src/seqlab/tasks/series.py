@@ -320,6 +320,12 @@ class SeriesTask(Task):
             "mean": (y**2).mean().item(),
         }
 
+    @property
+    def train_size(self) -> int:
+        """Training sequences per epoch: chunks of ``seq_len`` that cover the training targets."""
+        n_train = self.target_ranges["train"][1]
+        return max(1, (n_train - self.horizon) // self.seq_len)
+
     def train_batch(self, batch_size: int, generator: torch.Generator) -> Batch:
         T, h = self.seq_len, self.horizon
         n_train = self.target_ranges["train"][1]

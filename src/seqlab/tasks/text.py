@@ -160,6 +160,11 @@ class TextTask(Task):
         unigram = math.exp(-logp[test].mean().item())
         return {"chance": unigram, "unigram": unigram, "uniform": float(V)}
 
+    @property
+    def train_size(self) -> int:
+        """Training sequences per epoch: the training stream cut into ``seq_len`` pieces."""
+        return max(1, (len(self.streams["train"]) - 1) // self.seq_len)
+
     def train_batch(self, batch_size: int, generator: torch.Generator) -> Batch:
         s, T = self.streams["train"], self.seq_len
         starts = torch.randint(0, len(s) - T, (batch_size,), generator=generator)
