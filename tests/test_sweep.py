@@ -208,7 +208,7 @@ def test_a_dead_worker_is_replaced_and_its_run_retried_a_bounded_number_of_times
 @pytest.mark.slow
 def test_interrupted_sweep_resumes_running_only_unfinished_runs(tmp_path):
     command = [sys.executable, "-m", "seqlab", "sweep", str(GRIDS / "resume.toml"),
-               "--out", str(tmp_path), "--jobs", "1", "--json"]  # fmt: skip
+               "--out", str(tmp_path), "--jobs", "1", "--cpus-per-run", "1", "--json"]  # fmt: skip
     driver = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not list(tmp_path.glob("*/result.json")):
