@@ -228,3 +228,19 @@ def test_no_verdict_is_a_constant():
     """The same rule gives different verdicts for different numbers (no hard-coding)."""
     for cid, cases in CASES.items():
         assert len({decide(cid, ev) for ev in cases.values()}) == 3, cid
+
+
+def test_gate_roles_need_a_model_that_learned_the_task():
+    ev = {**gates(0.8, 0.2, 0.95, 0.9, 0.3), "lstm_accuracy": est(0.5)}
+    assert decide("lstm-gates-roles", ev) == "inconclusive"
+    ev["lstm_accuracy"] = est(0.99, 0.005)
+    assert decide("lstm-gates-roles", ev) == "supported"
+
+
+def test_memory_pays_off_needs_the_ffnn_measurably_cheaper():
+    ev = payoff(0.95, 0.25, 0.99, 0.99)
+    for name, ms in (("ffnn", 1.0), ("lstm", 1.05)):
+        ev["short"][name]["ms_per_step_interval"] = est(ms, 0.1)
+    assert decide("memory-pays-off", ev) == "inconclusive"
+    ev["short"]["lstm"]["ms_per_step_interval"] = est(3.0, 0.1)
+    assert decide("memory-pays-off", ev) == "supported"

@@ -21,7 +21,8 @@ CLAIM = Claim(
         "cell state over the gap, and its output gate exposes the cell when it is needed."
     ),
     rule=(
-        "Three checks on the trained LSTM, each on 95% intervals over examples: (a) the input "
+        "Gates are read off an LSTM that has learned the task (test accuracy >= 0.9; else "
+        "inconclusive). Three checks, each on 95% intervals over examples: (a) the input "
         "gate is more open at the cue than over the gap; (b) the forget gate over the gap is "
         "above 0.5 (at each gap step the cell keeps more than it drops); "
         "(c) the output gate is more open at the query than over the gap. supported if all "
@@ -35,7 +36,16 @@ def _shift(est: dict, c: float) -> dict:
     return {**est, "mean": est["mean"] - c, "lo": est["lo"] - c, "hi": est["hi"] - c}
 
 
+LEARNED = 0.9  # a model below this accuracy has not learned the task: its gates mean little
+
+
 def decide(evidence: dict) -> Decision:
+    acc = evidence.get("lstm_accuracy")
+    if acc is not None and acc["mean"] < LEARNED:
+        return inconclusive(
+            f"the LSTM reached only {fmt(acc)} on the task, below {LEARNED}: it has not learned "
+            "it, so its gates say little about their roles"
+        )
     g = evidence["gates"]
     checks = {
         "input admits (i at cue > i over gap)": difference(g["i"]["cue"], g["i"]["gap"]),

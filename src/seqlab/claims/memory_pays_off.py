@@ -32,7 +32,12 @@ def decide(evidence: dict) -> Decision:
     long, short = evidence["long"], evidence["short"]
     d_long = difference(long["lstm"]["accuracy"], long["ffnn"]["accuracy"])
     d_short = difference(short["lstm"]["accuracy"], short["ffnn"]["accuracy"])
-    cheaper = short["ffnn"]["ms_per_step"] < short["lstm"]["ms_per_step"]
+    f_ms = short["ffnn"].get("ms_per_step_interval")
+    l_ms = short["lstm"].get("ms_per_step_interval")
+    if f_ms and l_ms:  # cheaper with its interval: the difference lies below 0
+        cheaper = difference(f_ms, l_ms)["hi"] < 0
+    else:
+        cheaper = short["ffnn"]["ms_per_step"] < short["lstm"]["ms_per_step"]
     text = (
         f"long (d={long['distance']}): LSTM {fmt(long['lstm']['accuracy'])} vs FFNN "
         f"{fmt(long['ffnn']['accuracy'])}; short (d={short['distance']}): LSTM "

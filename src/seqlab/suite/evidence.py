@@ -145,6 +145,9 @@ def forgets(R: Results, p: Profile, out: Path) -> tuple[dict, str]:
 
 
 def pays_off(R: Results, p: Profile, out: Path) -> tuple[dict, str]:
+    """LSTM vs the smallest FFNN window at the longest and the shortest distance: test
+    accuracy, and forward+backward time per step of the trained models on a training-sized
+    batch (``cost_repeats`` measurements, t interval)."""
     k = min(p.windows)
     halves = {}
     for half, d in (("long", p.long_distance), ("short", p.short_distance)):
@@ -153,11 +156,16 @@ def pays_off(R: Results, p: Profile, out: Path) -> tuple[dict, str]:
             r = _first(R, f"recall/{label}/d{d}", p)
             if r is None:
                 continue
+            _, model, meta = load_model(r["run_dir"])
+            T = meta["task"]["seq_len"]
+            times = [
+                time_per_step(model, 64, T, repeats=3, warmup=1, seed=i)["fwd_bwd_ms"]
+                for i in range(p.cost_repeats)
+            ]
             rows["lstm" if label == "lstm" else "ffnn"] = {
                 "accuracy": accuracy(R, f"recall/{label}/d{d}", p),
-                "ms_per_step": float(
-                    np.median([_ms_per_step(x) for x in _seeds(R, f"recall/{label}/d{d}", p)])
-                ),
+                "ms_per_step": mean_interval(times)["mean"],
+                "ms_per_step_interval": mean_interval(times),
                 "params": r["params"],
                 "window": k if label != "lstm" else None,
             }
@@ -349,7 +357,7 @@ def _per_example(gate: torch.Tensor, idx: torch.Tensor | slice) -> list[float]:
 def gates_roles(R: Results, p: Profile, out: Path) -> tuple[dict, str | None]:
     d = p.ablation_distance
     r = _first(R, f"recall/lstm/d{d}", p)
-    ev: dict[str, Any] = {"distance": d}
+    ev: dict[str, Any] = {"distance": d, "lstm_accuracy": accuracy(R, f"recall/lstm/d{d}", p)}
     if r is not None:
         cfg, model, _ = load_model(r["run_dir"])
         task = build_task(cfg.task, cfg.task_options, cfg.seed)
