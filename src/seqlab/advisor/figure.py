@@ -43,7 +43,7 @@ def metric_vs_window(
         series,
         xlabel="window k (steps the FFNN sees)",
         ylabel=f"test {metric}",
-        title=f"Test {metric} against the window; recurrent models as bands",
+        title=f"Test {metric} against window k (recurrent models: bands)",
         logx=True,
         hbands=bands,
         hlines=_best_baseline(baselines, higher),
@@ -53,6 +53,8 @@ def metric_vs_window(
     ax.set_xscale("log", base=2)
     ax.set_xticks(ks, [str(k) for k in ks])
     ax.minorticks_off()
+    # Beside the plot: inside, it hides the memory-horizon label or a band.
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     return save_figure(fig, out_dir, "compare")
 
 

@@ -11,7 +11,7 @@ Inference (an explicit ``--task`` always wins):
                                          classify   (one row per step, one label per id)
     .csv / .tsv otherwise                series     (forecast a column)
 
-A CSV with only one of id and label columns is ambiguous and asks for ``--task``. Every
+A CSV with a sequence-id column but no label column is ambiguous and asks for ``--task``. Every
 check of the tasks (encoding, header, numbers, missing values, time order, length) runs
 here once, before anything is trained or written; the advisor adds two of its own: enough
 labelled sequences for a meaningful split, and a target that is not constant.
@@ -55,14 +55,12 @@ def infer_task(path: str | Path, label: str = "label") -> str:
         has_label = label in header
         if has_id and has_label:
             return "classify"
-        if has_id or (has_label and label != "label"):
-            found = "a sequence-id column" if has_id else f"a label column {label!r}"
+        if has_id:
             raise DataValidationError(
-                f"{p}: cannot tell the task: the CSV has {found} but not "
-                f"{'a label column ' + repr(label) if has_id else 'a sequence-id column'} "
-                f"(columns: {', '.join(map(repr, header))}). Fix: add --task series to forecast "
-                "a column, or --task classify (with --target LABEL_COLUMN) for labelled "
-                "sequences."
+                f"{p}: cannot tell the task: the CSV has a sequence-id column but no label "
+                f"column {label!r} (columns: {', '.join(map(repr, header))}). Fix: add --task "
+                "series to forecast a column (--target COLUMN), or --task classify with "
+                "--target LABEL_COLUMN for labelled sequences."
             )
         return "series"
     raise DataValidationError(

@@ -203,11 +203,12 @@ def plan_budget(
     """Equal steps and cap for every run (module docstring); too small -> ConfigError."""
     if not budget_minutes > 0:
         raise ConfigError(f"--budget-minutes must be > 0, got {budget_minutes}")
-    # The costliest candidates: every recurrent one and the widest FFNN.
+    # The costliest candidates: every recurrent one and the widest window of each family.
     probe = [c for c in cands if not c.is_window]
-    windows = [c for c in cands if c.family == "ffnn"] or [c for c in cands if c.is_window]
-    if windows:
-        probe.append(max(windows, key=lambda c: (c.window, c.params)))
+    for family in ("linear", "ffnn"):
+        windows = [c for c in cands if c.family == family]
+        if windows:
+            probe.append(max(windows, key=lambda c: (c.window, c.params)))
     times = {c.key: measure_step_seconds(c, task, batch_size, threads) for c in probe}
     slowest = max(times, key=times.get)
     t_step = times[slowest]
