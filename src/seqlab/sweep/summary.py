@@ -123,11 +123,13 @@ def print_summary(sweep: SweepResult, console=None) -> None:
     axes = [k for k in axes_of(sweep) if k != "seed"]
     seeds = "seed" in axes_of(sweep)
     table = Table(title=f"sweep: {len(sweep.runs)} runs" + (" (mean ± sd over seeds)" * seeds))
-    for k in axes:
-        table.add_column(k)
+    groups = group_rows(sweep)
+    for k in axes:  # axis values are short names and numbers: never squeeze them to "…"
+        width = max([len(k)] + [len(str(g[k])) for g in groups])
+        table.add_column(k, no_wrap=True, min_width=width)
     for name in ("n", "metric", "test", "valid", "chance", "params", "train s"):
-        table.add_column(name, justify="left" if name == "metric" else "right")
-    for g in group_rows(sweep):
+        table.add_column(name, justify="left" if name == "metric" else "right", no_wrap=True)
+    for g in groups:
         n = f"{g['n']}" + (f" ({g['failed']} failed)" if g["failed"] else "")
         table.add_row(
             *(str(g[k]) for k in axes),
@@ -143,7 +145,8 @@ def print_summary(sweep: SweepResult, console=None) -> None:
     counts = sweep.counts
     console.print(
         f"executed {counts['executed']}, skipped {counts['skipped']} (already finished), "
-        f"failed {counts['failed']}"
+        f"failed {counts['failed']}",
+        highlight=False,
     )
     for run in sweep.failures:
         console.print(f"[red]FAILED[/red] {run.config}:\n  {run.error}", highlight=False)
