@@ -227,6 +227,14 @@ def test_missing_and_constant_target_are_clear_errors(tmp_path, capsys):
         assert not out.exists()
 
 
+def test_a_series_too_short_for_the_split_is_a_clear_error(tmp_path, capsys):
+    path = ar2_csv(tmp_path / "short.csv", n=40)
+    out = tmp_path / "out"
+    code, _, err = run_cli(["compare", str(path), "--out", str(out)], capsys)
+    assert code == 2 and "series too short: 40 usable rows" in err and "--seq-len" in err
+    assert not out.exists()
+
+
 def test_too_few_sequences_is_a_clear_error(tmp_path, capsys):
     path = first_step_npz(tmp_path / "few.npz", n=12, length=8)
     out = tmp_path / "out"

@@ -45,6 +45,7 @@ from seqlab.checkpoint import atomic_write_json
 from seqlab.errors import ConfigError, SeqlabError
 from seqlab.models import build_model
 from seqlab.report import write_report
+from seqlab.report.schema import plain
 from seqlab.sweep import EXECUTORS, run_sweep
 from seqlab.sweep.local import default_jobs, usable_cores
 from seqlab.tasks import Task
@@ -320,6 +321,7 @@ def compare(o: CompareOptions) -> dict[str, Any]:
         "runs": [_run_row(found.get(run_id(f)), f, out) for f in all_runs],
         "wall_seconds": round(time.perf_counter() - t0, 1),
     }
+    results = plain(results)  # JSON-safe: numpy values converted, non-finite -> None
     write_report(results, out)
     _log(f"recommendation: {decision.model}"
          + (f" with a window of {decision.window}" if decision.window else "")
