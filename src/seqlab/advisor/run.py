@@ -285,7 +285,11 @@ def compare(o: CompareOptions) -> dict[str, Any]:
         "task": kind,
         "metric": task.metric,
         "higher_is_better": higher,
-        "budget": budget.statement(),
+        "budget": (
+            f"{len(cands)} candidates × ({len(o.lrs)} learning rate(s) at seed 0 + "
+            f"{o.seeds - 1} more seed(s) at each one's best rate) = {n_runs} runs. "
+            + budget.statement()
+        ),
         "within_noise_rule": decision.rule,
         "environment": {
             "torch": torch.__version__,
