@@ -5,11 +5,17 @@ Every core owns, per layer ``l``, ``weight_ih_l{l}`` ``(G·H, D_l)``, ``weight_h
 in torch's order, ``D_0 = input_size`` and ``D_l = H`` above. That is exactly torch.nn's
 layout, so ``core.load_state_dict(torch_module.state_dict())`` gives identical numbers.
 
-Two execution paths share these parameters:
+Three execution paths share these parameters:
 
 * fused: torch's own kernels (``torch._VF.rnn_tanh / lstm / gru``; cuDNN on a GPU);
-* trace: the input projection of all steps as one product, then an explicit loop over
-  steps that keeps every gate (and that can run the LSTM ablations the kernels lack).
+* trace: every gate kept, and the LSTM ablations the kernels lack. LSTM and GRU run the
+  sequence-level layers of ``seqlab.models.fused_seq`` (one autograd node per layer, backward
+  through time by hand); the RNN runs the step loop;
+* loop: the input projection of all steps as one product, then an explicit autograd-recorded
+  loop over steps (``trace(x, unrolled=True)``). Same numbers as ``trace``; its autograd
+  graph has nodes per step.
+
+``auto`` picks the fastest correct path measured for the device (``seqlab.models.paths``).
 """
 
 from __future__ import annotations
@@ -21,12 +27,38 @@ from torch import nn
 
 from seqlab.models.trace import Trace
 
+PATHS = ("auto", "fused", "trace", "loop")
+
+
+def auto_path(core: RecurrentCore, x: torch.Tensor) -> str:
+    """The path ``auto`` runs: the fastest correct one, from measurements, never a guess.
+
+    * a variant without a fused kernel (LSTM ablations): ``trace``;
+    * GPU: ``fused`` (cuDNN);
+    * CPU, training (autograd recording, parameters requiring grad), LSTM and GRU:
+      ``trace``, the sequence-level layers — forward+backward 1.05–1.29× torch's fused
+      oneDNN kernel at B=64, H=128, I∈{1, 32}, T∈{100, 400}, 1 thread, measured side by
+      side by ``seqlab bench`` (benchmarks/RESULTS.md: AMD EPYC, 2 cores, torch 2.13);
+    * CPU, inference (no grad): ``fused`` — its forward alone is 1.3–2× faster;
+    * RNN: ``fused`` (it has no sequence-level layer).
+
+    The choice depends only on the device, the grad mode and the model, never on a
+    timing taken at run time, so a run stays bit-for-bit repeatable.
+    """
+    if not core.supports_fused:
+        return "trace"
+    if x.device.type != "cpu" or not core.has_sequence_kernel:
+        return "fused"
+    training = torch.is_grad_enabled() and any(p.requires_grad for p in core.parameters())
+    return "trace" if training else "fused"
+
 
 class RecurrentCore(nn.Module):
     """Base class: parameters laid out as torch.nn, plus the layer-by-layer trace loop.
 
     Subclasses set ``gate_blocks`` (number of stacked gate blocks G), implement
-    ``_fused(x, state)`` and ``_step(xw_t, h, c, layer)``.
+    ``_fused(x)`` and ``_step(xw_t, h, c, layer)``, and, for the sequence-level trace,
+    ``_seq_layer(x, layer, gates)`` on time-major ``(T, B, D)`` input.
     """
 
     gate_blocks: int = 1
@@ -71,22 +103,59 @@ class RecurrentCore(nn.Module):
     def supports_fused(self) -> bool:
         return True
 
+    @property
+    def has_sequence_kernel(self) -> bool:
+        return False
+
     def forward(self, x: torch.Tensor, path: str = "auto") -> torch.Tensor:
         """``(B, T, D) -> (B, T, H)``: the top layer's hidden state at every step.
 
-        ``path`` is ``"fused"``, ``"trace"`` or ``"auto"`` (fused where the kernel exists).
+        ``path`` is ``"fused"``, ``"trace"``, ``"loop"`` or ``"auto"`` (the fastest path
+        measured for this device among those that exist for this variant).
         """
-        if path == "trace" or (path == "auto" and not self.supports_fused):
-            return self.trace(x).hidden[-1]
-        if path == "fused" and not self.supports_fused:
+        if path == "auto":
+            path = auto_path(self, x)
+        if path == "trace" and self.has_sequence_kernel:
+            out = x.transpose(0, 1)  # (T, B, D)
+            for layer in range(self.num_layers):
+                out = self._seq_layer(out, layer, gates=False)[0]
+            return out.transpose(0, 1)  # (B, T, H)
+        if path in ("trace", "loop"):
+            return self._trace_loop(x).hidden[-1]
+        if path != "fused":
+            raise ValueError(f"unknown path {path!r}; one of {PATHS}")
+        if not self.supports_fused:
             raise ValueError(f"{type(self).__name__} variant has no fused kernel; use trace")
         return self._fused(x)
 
     def _zeros(self, x: torch.Tensor) -> torch.Tensor:
         return x.new_zeros(x.shape[0], self.hidden_size)
 
-    def trace(self, x: torch.Tensor) -> Trace:
-        """Run step by step from a zero state; return every hidden/cell state and gate."""
+    def trace(self, x: torch.Tensor, unrolled: bool = False) -> Trace:
+        """Run from a zero state; return every hidden/cell state and gate, each ``(B, T, H)``.
+
+        ``unrolled=True`` records the step loop in autograd (a graph with nodes per step, as
+        the depth probe needs); otherwise LSTM and GRU use the sequence-level layers (same
+        numbers, one autograd node per layer).
+        """
+        if unrolled or not self.has_sequence_kernel:
+            return self._trace_loop(x)
+        hidden, cells, gates = [], [], []
+        out = x.transpose(0, 1)  # (T, B, D)
+        for layer in range(self.num_layers):
+            out, c, g = self._seq_layer(out, layer, gates=True)
+            hidden.append(out.transpose(0, 1))  # (B, T, H)
+            if c is not None:
+                cells.append(c.transpose(0, 1))
+            gates.append({k: v.transpose(0, 1) for k, v in g.items()})
+        return Trace(output=hidden[-1], hidden=hidden, cell=cells, gates=gates)
+
+    def _seq_layer(self, x, layer, gates):  # pragma: no cover - abstract
+        """Time-major ``(T, B, D)`` -> ``(h (T, B, H), c or None, {gate: (T, B, H)})``."""
+        raise NotImplementedError
+
+    def _trace_loop(self, x: torch.Tensor) -> Trace:
+        """The step loop, every step recorded by autograd."""
         hidden, cells, gates = [], [], []
         inp = x
         for layer in range(self.num_layers):

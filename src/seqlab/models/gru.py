@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 
 from seqlab.models._recurrent import RecurrentCore
+from seqlab.models.fused_seq import gru_layer
 
 
 class GRU(RecurrentCore):
@@ -23,6 +24,16 @@ class GRU(RecurrentCore):
             x, h0, self.flat_weights(), True, self.num_layers, 0.0, self.training, False, True
         )
         return out
+
+    @property
+    def has_sequence_kernel(self) -> bool:
+        return True
+
+    def _seq_layer(self, x, layer, gates):
+        h, acts = gru_layer(x, *self.layer_params(layer))
+        if not gates:
+            return h, None, {}
+        return h, None, dict(zip("rzn", acts.split(self.hidden_size, dim=-1), strict=True))
 
     def _step(self, xw_t, h, c, layer):
         _, w_hh, _, b_hh = self.layer_params(layer)

@@ -15,7 +15,8 @@ parameter count is what it really has (3H rows instead of 4H):
     nog      i f g           o = 1           (no output gate: the cell is always exposed)
     cifg     f g o           i = 1 − f       (coupled input and forget gate)
 
-Ablations run on the trace path only; the full LSTM also has the fused kernel.
+Ablations run on the trace path only (``seqlab.models.fused_seq.lstm_layer``, or the step
+loop); the full LSTM also has the fused kernel.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import torch
 
 from seqlab.models._recurrent import RecurrentCore
+from seqlab.models.fused_seq import lstm_layer
 
 VARIANT_BLOCKS: dict[str, tuple[str, ...]] = {
     "full": ("i", "f", "g", "o"),
@@ -75,6 +77,22 @@ class LSTM(RecurrentCore):
             x, (h0, h0), self.flat_weights(), True, self.num_layers, 0.0, self.training, False, True
         )
         return out
+
+    @property
+    def has_sequence_kernel(self) -> bool:
+        return True
+
+    def _seq_layer(self, x, layer, gates):
+        h, c, acts = lstm_layer(
+            x, *self.layer_params(layer), blocks=self.blocks, cifg=self.variant == "cifg"
+        )
+        if not gates:
+            return h, c, {}
+        learned = dict(zip(self.blocks, acts.split(self.hidden_size, dim=-1), strict=True))
+        ones = h.new_ones(()).expand_as(h)  # a removed gate's fixed value, (T, B, H)
+        f = learned.get("f", ones)
+        i = learned.get("i", 1 - f if self.variant == "cifg" else ones)
+        return h, c, {"i": i, "f": f, "g": learned["g"], "o": learned.get("o", ones)}
 
     def _step(self, xw_t, h, c, layer):
         _, w_hh, _, b_hh = self.layer_params(layer)

@@ -1,0 +1,318 @@
+"""Sequence-level LSTM and GRU layers: one autograd node per layer, backward through time by hand.
+
+Why: the step loop of the trace path records ~10 autograd nodes per step, and autograd then
+accumulates ``dW_hh`` as T small products. Here a layer is one ``torch.autograd.Function``
+over the whole sequence, time-major (T, B, ·) so that every step works on contiguous rows:
+
+forward (per layer)
+    Z = X W_ihᵀ + (b_ih + b_hh)                 one product for all steps      (T·B, G·H)
+    for t: z_t = Z_t + h_{t−1} W_hhᵀ            one product per step           (B, G·H)
+           gates = σ(z_t) over the whole row, then tanh on the candidate block (LSTM g,
+           GRU n), written in place into a preallocated (T, B, G·H) buffer: that buffer
+           IS what the trace returns, so exposing the gates costs nothing extra.
+
+backward (per layer), sweeping t = T−1 … 0 with the derivatives of the activations
+precomputed for all steps at once (σ' = a(1 − a), tanh' = 1 − a²):
+    dZ_t = (elementwise gate derivatives)       into a preallocated dZ         (T, B, G·H)
+    dh_{t−1} += dZ_t W_hh                        one product per step
+    then, once, after the sweep:
+    dW_hh = dZ[1:]ᵀ H[:−1]   dW_ih = dZᵀ X   db = Σ dZ   dX = dZ W_ih         (single products)
+
+LSTM (gate order i|f|g|o, blocks as ``seqlab.models.lstm.VARIANT_BLOCKS``):
+    c_t = f ⊙ c_{t−1} + i ⊙ g      h_t = o ⊙ tanh(c_t)
+    dc_t = dc_{t+1} ⊙ f_{t+1} + dh_t ⊙ o ⊙ (1 − tanh²c_t)
+    dz_i = dc ⊙ g ⊙ σ'   dz_f = dc ⊙ c_{t−1} ⊙ σ'   dz_g = dc ⊙ i ⊙ tanh'   dz_o = dh ⊙ tanh c ⊙ σ'
+    Ablations fix a gate: nig i = 1, nfg f = 1, nog o = 1, cifg i = 1 − f (then
+    dz_f = dc ⊙ (c_{t−1} − g) ⊙ σ' and dz_g = dc ⊙ (1 − f) ⊙ tanh').
+
+GRU (gate order r|z|n): the recurrent term of n keeps its own bias inside the reset gate,
+    n = tanh(x W_inᵀ + b_in + r ⊙ (h W_hnᵀ + b_hn))      h' = n + z ⊙ (h − n)
+so per step the product ``h W_hhᵀ + [0, 0, b_hn]`` is stored whole (``hn`` is needed in the
+backward) and r, z take b_hr, b_hz through the input projection. Backward:
+    dn = dh ⊙ (1 − z)   dz_n = dn ⊙ tanh'   dz = dh ⊙ (h − n) ⊙ σ'   dr = dz_n ⊙ hn ⊙ σ'
+    d(hW_hn) = dz_n ⊙ r    dh_{t−1} = dh ⊙ z + [dr, dz, dz_n ⊙ r] W_hh
+
+Every output (hidden states, cell states, gates) is differentiable: gradients that reach
+the gates or cell states directly are added in the sweep. Only first-order gradients are
+implemented (``once_differentiable``: a double backward raises). The initial state is zero.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.autograd.function import once_differentiable
+
+__all__ = ["gru_layer", "lstm_layer"]
+
+
+CHUNK = 32  # steps per block of the backward sweep (scratch ~ CHUNK·B·G·H, K = CHUNK·B)
+
+
+def _block(t: torch.Tensor, k: int, H: int) -> torch.Tensor:
+    """Block ``k`` of the last dimension: ``(…, G·H) -> (…, H)`` (a strided view)."""
+    return t[..., k * H : (k + 1) * H]
+
+
+def _grad_or_zeros(g: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor:
+    return like.new_zeros(()).expand_as(like) if g is None else g
+
+
+class _Sweep:
+    """Scratch and accumulators of one backward sweep, visited in chunks of ``CHUNK`` steps.
+
+    The weight gradients are accumulated one chunk at a time, each a single product with
+    K = CHUNK·B (as efficient as one product over all steps, and no (T, B, G·H) temporary):
+        dW_ih += dZ_cᵀ X_c    dW_hh += dZ_cᵀ H_{c−1}    db += Σ dZ_c    dX_c = dZ_c W_ih
+    """
+
+    def __init__(self, ctx, x, w_ih, w_hh, G: int) -> None:
+        T, B, D = x.shape
+        H = w_hh.shape[1]
+        C = min(T, CHUNK)
+        need = ctx.needs_input_grad
+        self.x, self.w_ih, self.need = x, w_ih, need
+        self.dz_x = x.new_empty(C, B, G * H)  # d(input pre-activations) of the chunk
+        self.dx = x.new_empty(T, B, D) if need[0] else None
+        self.dw_ih = torch.zeros_like(w_ih)
+        self.dw_hh = torch.zeros_like(w_hh)
+        self.db_ih = w_ih.new_zeros(G * H)
+        self.db_hh = w_ih.new_zeros(G * H)
+
+    def chunks(self, T: int):
+        """``(t0, t1)`` from the end of the sequence back to its start."""
+        for t1 in range(T, 0, -CHUNK):
+            yield max(0, t1 - CHUNK), t1
+
+    def accumulate(self, t0: int, t1: int, dz_x, dz_h, h_prev) -> None:
+        """Add the chunk's products; ``h_prev`` (n, B, H) are h_{t−1} for t in [t0, t1)."""
+        n, B, GH = dz_x.shape
+        zx = dz_x.reshape(n * B, GH)
+        zh = dz_h.reshape(n * B, GH)
+        self.dw_ih.addmm_(zx.t(), self.x[t0:t1].reshape(n * B, -1))  # (G·H, D)
+        self.dw_hh.addmm_(zh.t(), h_prev.reshape(n * B, -1))  # (G·H, H)
+        self.db_ih += zx.sum(0)
+        self.db_hh += zx.sum(0) if dz_h is dz_x else zh.sum(0)
+        if self.dx is not None:
+            torch.mm(zx, self.w_ih, out=self.dx[t0:t1].view(n * B, -1))  # (n·B, D)
+
+    def grads(self) -> tuple:
+        need = self.need
+        return (
+            self.dx,
+            self.dw_ih if need[1] else None,
+            self.dw_hh if need[2] else None,
+            self.db_ih if need[3] else None,
+            self.db_hh if need[4] else None,
+        )
+
+
+class _LSTMLayer(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, w_ih, w_hh, b_ih, b_hh, blocks, cifg):
+        T, B, D = x.shape
+        GH, H = w_hh.shape
+        k = {name: n for n, name in enumerate(blocks)}
+        ctx.set_materialize_grads(False)
+        # Pre-activations of all steps in one product, overwritten step by step by the gates.
+        acts = torch.addmm(b_ih + b_hh, x.reshape(T * B, D), w_ih.t()).view(T, B, GH)
+        hs = x.new_empty(T + 1, B, H)  # hs[0] = h_{-1} = 0, hs[t+1] = h_t
+        cs = x.new_empty(T + 1, B, H)
+        hs[0].zero_()
+        cs[0].zero_()
+        z = x.new_empty(B, GH)  # kept as its own buffer: tanh needs g's pre-activation
+        tanh_c = x.new_empty(B, H)
+        w_hh_t = w_hh.t()
+        i, f, g, o = (_block(acts, k[n], H) if n in k else None for n in "ifgo")  # (T, B, H)
+        for t in range(T):
+            torch.addmm(acts[t], hs[t], w_hh_t, out=z)  # (B, G·H); at t = 0 a product with 0
+            torch.sigmoid(z, out=acts[t])
+            torch.tanh(_block(z, k["g"], H), out=g[t])
+            c = cs[t + 1]
+            if f is not None:
+                torch.mul(f[t], cs[t], out=c)
+            else:
+                c.copy_(cs[t])
+            if i is not None:
+                c.addcmul_(i[t], g[t])
+            elif cifg:
+                c.addcmul_(g[t], f[t], value=-1.0).add_(g[t])  # + (1 − f) ⊙ g
+            else:
+                c.add_(g[t])
+            if o is not None:
+                torch.mul(o[t], torch.tanh(c, out=tanh_c), out=hs[t + 1])
+            else:
+                torch.tanh(c, out=hs[t + 1])
+        ctx.blocks, ctx.cifg = blocks, cifg
+        ctx.save_for_backward(x, w_ih, w_hh, acts, hs, cs)
+        return hs[1:], cs[1:], acts
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, d_hs, d_cs, d_acts):
+        x, w_ih, w_hh, acts, hs, cs = ctx.saved_tensors
+        blocks, cifg = ctx.blocks, ctx.cifg
+        k = {name: n for n, name in enumerate(blocks)}
+        T, B, _ = x.shape
+        GH, H = w_hh.shape
+        G = len(blocks)
+        n_c = G - ("o" in k)  # blocks fed by dc: all but o, which comes last
+        d_hs = _grad_or_zeros(d_hs, hs[1:])
+        sweep = _Sweep(ctx, x, w_ih, w_hh, G)
+        C = sweep.dz_x.shape[0]
+        # Per chunk: P = ∂(gate input)/∂(pre-activation) ⊙ (what multiplies dc or dh), so
+        # that per step dz_{i,f,g} = dc ⊙ P and dz_o = dh ⊙ P_o.
+        P = x.new_empty(C, B, GH)
+        der = x.new_empty(C, B, GH) if d_acts is not None else None
+        th = x.new_empty(C, B, H)  # tanh(c_t)
+        dhdc = x.new_empty(C, B, H)  # ∂h_t/∂c_t = o ⊙ (1 − tanh² c_t)
+        tmp = x.new_empty(C, B, H)
+        dc = x.new_zeros(B, H)
+        dh_buf = (x.new_empty(B, H), x.new_empty(B, H))
+        dh = d_hs[T - 1]
+        for t0, t1 in sweep.chunks(T):
+            n = t1 - t0
+            a, p = acts[t0:t1], P[:n]
+            pb = {name: _block(p, m, H) for name, m in k.items()}
+            gate = {name: _block(a, m, H) for name, m in k.items()}
+            torch.mul(a, a, out=p)
+            torch.sub(a, p, out=p)  # σ' = a(1 − a)
+            torch.mul(gate["g"], gate["g"], out=pb["g"]).neg_().add_(1.0)  # tanh' = 1 − g²
+            if der is not None:
+                der[:n].copy_(p)
+            torch.tanh(cs[t0 + 1 : t1 + 1], out=th[:n])
+            torch.mul(th[:n], th[:n], out=dhdc[:n]).neg_().add_(1.0)
+            if "o" in k:
+                dhdc[:n].mul_(gate["o"])
+                pb["o"].mul_(th[:n])
+            if "i" in k:
+                pb["i"].mul_(gate["g"])
+                pb["g"].mul_(gate["i"])
+            elif cifg:
+                pb["g"].mul_(torch.sub(1.0, gate["f"], out=tmp[:n]))  # i = 1 − f
+            if "f" in k:
+                c_prev = cs[t0:t1]
+                pb["f"].mul_(torch.sub(c_prev, gate["g"], out=tmp[:n]) if cifg else c_prev)
+            dz = sweep.dz_x[:n]
+            for t in range(t1 - 1, t0 - 1, -1):
+                j = t - t0
+                dc.addcmul_(dh, dhdc[j])
+                if d_cs is not None:
+                    dc.add_(d_cs[t])
+                dz_j = dz[j].view(B, G, H)
+                torch.mul(dc.unsqueeze(1), p[j].view(B, G, H)[:, :n_c], out=dz_j[:, :n_c])
+                if "o" in k:
+                    torch.mul(dh, pb["o"][j], out=dz_j[:, n_c])
+                if der is not None:
+                    dz[j].addcmul_(d_acts[t], der[j])
+                if "f" in k:
+                    dc.mul_(gate["f"][j])  # dc_{t-1} (for nfg f = 1: unchanged)
+                if t:
+                    dh = torch.addmm(d_hs[t - 1], dz[j], w_hh, out=dh_buf[t % 2])
+            sweep.accumulate(t0, t1, dz, dz, hs[t0:t1])
+        return sweep.grads() + (None, None)
+
+
+class _GRULayer(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, w_ih, w_hh, b_ih, b_hh):
+        T, B, D = x.shape
+        GH, H = w_hh.shape
+        ctx.set_materialize_grads(False)
+        bias_x = b_ih.clone()
+        bias_x[: 2 * H] += b_hh[: 2 * H]  # r and z take both biases through the input term
+        bias_h = torch.zeros_like(b_hh)
+        bias_h[2 * H :] = b_hh[2 * H :]  # b_hn stays inside the reset gate
+        acts = torch.addmm(bias_x, x.reshape(T * B, D), w_ih.t()).view(T, B, GH)
+        hw = x.new_empty(T, B, GH)  # h_{t-1} W_hhᵀ + [0, 0, b_hn]
+        hs = x.new_empty(T + 1, B, H)
+        hs[0].zero_()
+        w_hh_t = w_hh.t()
+        rz, r, z, n = acts[..., : 2 * H], acts[..., :H], _block(acts, 1, H), _block(acts, 2, H)
+        hn = _block(hw, 2, H)
+        for t in range(T):
+            torch.addmm(bias_h, hs[t], w_hh_t, out=hw[t])  # (B, 3H); at t = 0 a product with 0
+            rz[t].add_(hw[t, :, : 2 * H]).sigmoid_()
+            n[t].addcmul_(r[t], hn[t]).tanh_()
+            torch.sub(hs[t], n[t], out=hs[t + 1]).mul_(z[t]).add_(n[t])  # n + z ⊙ (h − n)
+        ctx.save_for_backward(x, w_ih, w_hh, acts, hw, hs)
+        return hs[1:], acts
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, d_hs, d_acts):
+        x, w_ih, w_hh, acts, hw, hs = ctx.saved_tensors
+        T, B, _ = x.shape
+        GH, H = w_hh.shape
+        d_hs = _grad_or_zeros(d_hs, hs[1:])
+        sweep = _Sweep(ctx, x, w_ih, w_hh, 3)
+        C = sweep.dz_x.shape[0]
+        dzh = x.new_empty(C, B, GH)  # d(h W_hhᵀ + [0, 0, b_hn]) = [dr, dz, dz_n ⊙ r]
+        der = x.new_empty(C, B, GH)  # σ' on r, z; tanh' on n
+        PQR = x.new_empty(C, B, GH)  # per step dz_n = dh ⊙ P, dz = dh ⊙ Q, dr = dz_n ⊙ R
+        dh_buf = (x.new_empty(B, H), x.new_empty(B, H))
+        dh = d_hs[T - 1]
+        for t0, t1 in sweep.chunks(T):
+            m = t1 - t0
+            a, d, pqr = acts[t0:t1], der[:m], PQR[:m]
+            r, z, n = a[..., :H], _block(a, 1, H), _block(a, 2, H)
+            hn = _block(hw[t0:t1], 2, H)
+            torch.mul(a, a, out=d)
+            torch.sub(a, d, out=d)
+            torch.mul(n, n, out=_block(d, 2, H)).neg_().add_(1.0)
+            P, Q, R = _block(pqr, 2, H), _block(pqr, 1, H), pqr[..., :H]
+            torch.sub(1.0, z, out=P).mul_(_block(d, 2, H))  # (1 − z) tanh'(n)
+            torch.sub(hs[t0:t1], n, out=Q).mul_(_block(d, 1, H))  # (h − n) σ'(z)
+            torch.mul(hn, d[..., :H], out=R)  # hn σ'(r)
+            dzx, dzh_c = sweep.dz_x[:m], dzh[:m]
+            for t in range(t1 - 1, t0 - 1, -1):
+                j = t - t0
+                dzn = _block(dzx[j], 2, H)
+                torch.mul(dh, P[j], out=dzn)
+                if d_acts is not None:
+                    dzn.addcmul_(_block(d_acts[t], 2, H), _block(d[j], 2, H))
+                torch.mul(dzn, R[j], out=dzh_c[j, :, :H])
+                torch.mul(dh, Q[j], out=_block(dzh_c[j], 1, H))
+                if d_acts is not None:
+                    dzh_c[j, :, : 2 * H].addcmul_(d_acts[t, :, : 2 * H], d[j, :, : 2 * H])
+                torch.mul(dzn, r[j], out=_block(dzh_c[j], 2, H))
+                if t:
+                    nxt = torch.addmm(d_hs[t - 1], dzh_c[j], w_hh, out=dh_buf[t % 2])
+                    dh = nxt.addcmul_(dh, z[j])
+            dzx[..., : 2 * H] = dzh_c[..., : 2 * H]
+            sweep.accumulate(t0, t1, dzx, dzh_c, hs[t0:t1])
+        return sweep.grads()
+
+
+LSTM_FULL = ("i", "f", "g", "o")
+
+
+def lstm_layer(
+    x: torch.Tensor,
+    w_ih: torch.Tensor,
+    w_hh: torch.Tensor,
+    b_ih: torch.Tensor,
+    b_hh: torch.Tensor,
+    blocks: tuple[str, ...] = LSTM_FULL,
+    cifg: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One LSTM layer over a whole time-major sequence from a zero state.
+
+    ``x`` (T, B, D); weights as torch.nn.LSTM with the rows of ``blocks`` (a sub-sequence
+    of i|f|g|o, ``g`` required; ``cifg`` ties i = 1 − f when ``i`` is absent).
+    Returns ``h`` (T, B, H), ``c`` (T, B, H) and the learned gates' activations
+    ``(T, B, G·H)`` in ``blocks`` order.
+    """
+    if "g" not in blocks or (cifg and "i" in blocks):
+        raise ValueError(f"bad LSTM blocks {blocks!r} (cifg={cifg})")
+    return _LSTMLayer.apply(x.contiguous(), w_ih, w_hh, b_ih, b_hh, tuple(blocks), cifg)
+
+
+def gru_layer(
+    x: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor, b_ih: torch.Tensor, b_hh: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One GRU layer over a whole time-major sequence from a zero state.
+
+    ``x`` (T, B, D); weights as torch.nn.GRU. Returns ``h`` (T, B, H) and the gates
+    ``(T, B, 3H)`` in r|z|n order.
+    """
+    return _GRULayer.apply(x.contiguous(), w_ih, w_hh, b_ih, b_hh)
