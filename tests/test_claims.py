@@ -244,3 +244,8 @@ def test_memory_pays_off_needs_the_ffnn_measurably_cheaper():
     assert decide("memory-pays-off", ev) == "inconclusive"
     ev["short"]["lstm"]["ms_per_step_interval"] = est(3.0, 0.1)
     assert decide("memory-pays-off", ev) == "supported"
+
+
+def test_accuracy_interval_over_seeds_stays_within_0_and_1():
+    a = accuracy_interval([1.0, 0.98, 1.0], 500)
+    assert a["hi"] == 1.0 and 0.9 < a["lo"] < 0.98

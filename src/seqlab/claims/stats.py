@@ -51,8 +51,12 @@ def wilson_interval(p: float, n: int) -> dict:
 
 
 def accuracy_interval(values: Sequence[float], n_eval: int) -> dict:
-    """Accuracies of one or more seeds: t over seeds when >= 2, else Wilson on ``n_eval``."""
-    return mean_interval(values) if len(values) >= 2 else wilson_interval(values[0], n_eval)
+    """Accuracies of one or more seeds: t over seeds when >= 2 (clipped to [0, 1], where an
+    accuracy lives), else Wilson on ``n_eval``."""
+    if len(values) < 2:
+        return wilson_interval(values[0], n_eval)
+    est = mean_interval(values)
+    return {**est, "lo": max(0.0, est["lo"]), "hi": min(1.0, est["hi"])}
 
 
 def difference(a: dict, b: dict) -> dict:

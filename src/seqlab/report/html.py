@@ -51,6 +51,7 @@ _KNOWN_TOP = {
     "candidates",
     "memory_horizon",
     "candidates_figure",
+    "candidates_caption",
     "title",
 }
 _KNOWN_CLAIM = {
