@@ -34,18 +34,37 @@ backward) and r, z take b_hr, b_hz through the input projection. Backward:
 
 Every output (hidden states, cell states, gates) is differentiable: gradients that reach
 the gates or cell states directly are added in the sweep. Only first-order gradients are
-implemented (``once_differentiable``: a double backward raises). The initial state is zero.
+implemented: asking for a graph of the gradient (``create_graph=True``, double backward)
+raises a clear error. The initial state is zero.
 """
 
 from __future__ import annotations
 
+import functools
+
 import torch
-from torch.autograd.function import once_differentiable
 
 __all__ = ["gru_layer", "lstm_layer"]
 
 
 CHUNK = 32  # steps per block of the backward sweep (scratch ~ CHUNK·B·G·H, K = CHUNK·B)
+
+
+def once_differentiable(backward):
+    """Refuse ``create_graph=True``: the hand-written backward is not itself differentiable."""
+
+    @functools.wraps(backward)
+    def checked(ctx, *grads):
+        if torch.is_grad_enabled():
+            raise RuntimeError(
+                "seqlab's sequence-level LSTM/GRU layers implement first-order gradients only "
+                "(no create_graph / double backward); run the model with path='loop' or "
+                "path='fused' for higher-order gradients."
+            )
+        with torch.no_grad():
+            return backward(ctx, *grads)
+
+    return checked
 
 
 def _block(t: torch.Tensor, k: int, H: int) -> torch.Tensor:
