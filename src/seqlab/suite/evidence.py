@@ -61,6 +61,12 @@ def _first(R: Results, prefix: str, p: Profile) -> dict | None:
     return rs[0] if rs else None
 
 
+def trained_model(r: dict) -> tuple[Any, torch.nn.Module, Any]:
+    """``(config, model with its best weights, task)`` of a finished run."""
+    cfg, model, _ = load_model(r["run_dir"])
+    return cfg, model, build_task(cfg.task, cfg.task_options, cfg.seed)
+
+
 def _ms_per_step(r: dict) -> float:
     return 1000.0 * r["train_seconds"] / max(1, r["steps"])
 
@@ -295,8 +301,7 @@ def vanishing_gradient(R: Results, p: Profile, out: Path) -> tuple[dict, str]:
         r = _first(R, f"recall/{m}/d{d}", p)
         if r is None:
             continue
-        cfg, trained, _ = load_model(r["run_dir"])
-        task = build_task(cfg.task, cfg.task_options, cfg.seed)
+        cfg, trained, task = trained_model(r)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(cfg.seed)
             fresh = build_model(
@@ -359,8 +364,7 @@ def gates_roles(R: Results, p: Profile, out: Path) -> tuple[dict, str | None]:
     r = _first(R, f"recall/lstm/d{d}", p)
     ev: dict[str, Any] = {"distance": d, "lstm_accuracy": accuracy(R, f"recall/lstm/d{d}", p)}
     if r is not None:
-        cfg, model, _ = load_model(r["run_dir"])
-        task = build_task(cfg.task, cfg.task_options, cfg.seed)
+        cfg, model, task = trained_model(r)
         batch = next(iter(task.eval_batches("test", 512)))
         with torch.no_grad():
             tr = model.trace(batch.x)
@@ -389,8 +393,7 @@ def _alice_gate_figure(R: Results, p: Profile, out: Path) -> str | None:
     r = _first(R, "alice/lstm", p)
     if r is None:
         return None
-    cfg, model, _ = load_model(r["run_dir"])
-    task = build_task(cfg.task, cfg.task_options, cfg.seed)
+    cfg, model, task = trained_model(r)
     words = task.sentence(0, p.alice_distance, torch.Generator().manual_seed(7))
     x = torch.tensor([task.encode(words)])
     with torch.no_grad():
@@ -455,8 +458,7 @@ def _alice_example(R: Results, p: Profile) -> dict:
         r = _first(R, f"alice/{label}", p)
         if r is None:
             continue
-        cfg, model, _ = load_model(r["run_dir"])
-        task = build_task(cfg.task, cfg.task_options, cfg.seed)
+        cfg, model, task = trained_model(r)
         words = task.sentence(0, p.alice_distance, torch.Generator().manual_seed(7))
         with torch.no_grad():
             probs = model(torch.tensor([task.encode(words)]))[0, -1].softmax(-1)
