@@ -1,3 +1,99 @@
-"""`seqlab bench` (to be written)."""
+"""`seqlab bench`: training throughput against torch.nn, measured side by side
+(thin wrapper over seqlab.bench)."""
 
-from seqlab.cli.app import app  # noqa: F401
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from seqlab.cli.app import app
+from seqlab.errors import ConfigError
+
+
+def _int_list(text: str, option: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        values = ()
+    if not values or any(v < 1 for v in values):
+        raise ConfigError(
+            f"{option} {text!r}: expected a comma-separated list of positive integers, "
+            f"e.g. {option} 1,2."
+        )
+    return values
+
+
+@app.command()
+def bench(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document on stdout.")
+    ] = False,
+    quick: Annotated[
+        bool,
+        typer.Option("--quick", help="About a minute: one size (I=32, T=100), 1 thread."),
+    ] = False,
+    threads: Annotated[
+        str | None,
+        typer.Option("--threads", help="Thread counts, e.g. 1,2 (default 1,2; --quick: 1)."),
+    ] = None,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            "--processes", help="Fresh processes per thread count (default 3; --quick: 1)."
+        ),
+    ] = None,
+    solve_seconds: Annotated[
+        float | None,
+        typer.Option(
+            "--solve-seconds",
+            help="Budget per time-to-solve run (default 300; --quick: 20; 0 skips them).",
+        ),
+    ] = None,
+) -> None:
+    """Training throughput (tokens/s) of ffnn, rnn, lstm (fast and trace paths, every
+    ablation), gru and the NumPy LSTM against torch.nn, interleaved in one process, at
+    B=64, H=128, I∈{1, 32}, T∈{100, 400}; the matmul peak; time-to-solve on adding."""
+    from seqlab.bench import BenchConfig, run_bench, to_markdown
+
+    overrides: dict = {}
+    if threads is not None:
+        overrides["threads"] = _int_list(threads, "--threads")
+    if processes is not None:
+        if processes < 1:
+            raise ConfigError(f"--processes {processes}: must be >= 1, e.g. --processes 3.")
+        overrides["processes"] = processes
+    if solve_seconds is not None:
+        if solve_seconds < 0:
+            raise ConfigError(f"--solve-seconds {solve_seconds}: must be >= 0 (0 skips).")
+        overrides["solve_seconds"] = solve_seconds
+        if solve_seconds == 0:
+            overrides["solve_lens"] = ()
+    cfg = BenchConfig.quick_config(**overrides) if quick else BenchConfig(**overrides)
+
+    def log(msg: str) -> None:
+        print(f"seqlab bench: {msg}", file=sys.stderr, flush=True)
+
+    result = run_bench(cfg, log=log)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    m = result["machine"]
+    typer.echo(f"{m['cpu']}, {m['cores']} cores, torch {m['torch']}, {m['date']}")
+    rates = ", ".join(
+        f"{t} thread(s) {g:.1f}" for t, g in result["matmul_gflops_by_threads"].items()
+    )
+    typer.echo(f"float32 matmul GFLOP/s: {rates}")
+    typer.echo(to_markdown(result))
+    for s in result["time_to_solve"]:
+        if s["solved"]:
+            typer.echo(
+                f"adding T={s['seq_len']}: solved in {s['seconds']:.0f} s, {s['steps']} steps"
+            )
+        else:
+            typer.echo(
+                f"adding T={s['seq_len']}: not solved within {s['budget_s']:.0f} s "
+                f"({s['steps']} steps, best valid MSE {s['best_valid_mse']})"
+            )

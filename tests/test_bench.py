@@ -1,0 +1,74 @@
+"""`seqlab bench`: the JSON document's stable keys, and sane numbers (never speed itself)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import torch
+
+from seqlab.bench import BenchConfig, _train_flops, to_markdown
+from seqlab.cli import main
+from seqlab.models import LSTM
+
+ROW_KEYS = {
+    "model",
+    "path",
+    "input_size",
+    "seq_len",
+    "tokens_per_s",
+    "ratio_vs_torch",
+    "peak_fraction",
+    "peak_memory_mb",
+}
+SOLVE_KEYS = {"task", "seq_len", "seconds", "steps", "solved"}
+
+
+def positive_finite(v) -> bool:
+    return isinstance(v, int | float) and math.isfinite(v) and v > 0
+
+
+def test_training_flops_per_token_follow_the_stated_formula():
+    # 1-layer LSTM: W = 4H(I + H), W_in = 4HI, FLOPs = 6W − 2W_in.
+    H, I = 7, 3
+    W, W_in = 4 * H * (I + H), 4 * H * I
+    assert _train_flops(LSTM(I, H)) == 6 * W - 2 * W_in
+
+
+def test_bench_config_rejects_zero_threads():
+    with pytest.raises(ValueError, match="thread"):
+        BenchConfig(threads=(0,))
+
+
+def test_bad_thread_list_exits_2_with_a_message(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["bench", "--threads", "one,two"])
+    assert e.value.code == 2
+    assert "--threads" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_quick_bench_prints_the_stable_json_keys_and_positive_ratios(capsys):
+    torch.set_num_threads(1)
+    with pytest.raises(SystemExit) as e:
+        main(["bench", "--quick", "--json", "--solve-seconds", "5"])
+    assert e.value.code in (0, None)
+    doc = json.loads(capsys.readouterr().out)
+    assert {"machine", "matmul_gflops", "results", "time_to_solve"} <= doc.keys()
+    assert positive_finite(doc["matmul_gflops"])
+    assert doc["machine"]["cores"] >= 1 and doc["machine"]["torch"] == torch.__version__
+    paths = {(r["model"], r["path"]) for r in doc["results"]}
+    assert {("lstm", "torch"), ("lstm", "fast"), ("lstm", "trace"), ("gru", "trace")} <= paths
+    assert {("lstm-nig", "trace"), ("lstm-cifg", "trace"), ("ffnn", "fast")} <= paths
+    for row in doc["results"]:
+        assert row.keys() >= ROW_KEYS
+        assert row["path"] in {"fast", "trace", "numpy", "torch"}
+        for key in ("tokens_per_s", "ratio_vs_torch", "peak_fraction", "peak_memory_mb"):
+            assert positive_finite(row[key]), (row["model"], row["path"], key, row[key])
+        if row["path"] == "torch":
+            assert row["ratio_vs_torch"] == 1.0
+    (solve,) = doc["time_to_solve"]
+    assert solve.keys() >= SOLVE_KEYS and solve["task"] == "adding"
+    assert isinstance(solve["solved"], bool)
+    assert "| lstm | trace |" in to_markdown(doc)
