@@ -146,16 +146,19 @@ class _LSTMLayer(torch.autograd.Function):
         z = x.new_empty(B, GH)  # kept as its own buffer: tanh needs g's pre-activation
         tanh_c = x.new_empty(B, H)
         w_hh_t = w_hh.t()
-        i, f, g, o = (_block(acts, k[n], H) if n in k else None for n in "ifgo")  # (T, B, H)
+        # Per-step views made once (``unbind``): indexing in the loop costs more than the work.
+        A, Hs, Cs = acts.unbind(0), hs.unbind(0), cs.unbind(0)
+        i, f, g, o = (_block(acts, k[n], H).unbind(0) if n in k else None for n in "ifgo")
+        g_pre = _block(z, k["g"], H)
         for t in range(T):
-            torch.addmm(acts[t], hs[t], w_hh_t, out=z)  # (B, G·H); at t = 0 a product with 0
-            torch.sigmoid(z, out=acts[t])
-            torch.tanh(_block(z, k["g"], H), out=g[t])
-            c = cs[t + 1]
+            torch.addmm(A[t], Hs[t], w_hh_t, out=z)  # (B, G·H); at t = 0 a product with 0
+            torch.sigmoid(z, out=A[t])
+            torch.tanh(g_pre, out=g[t])
+            c = Cs[t + 1]
             if f is not None:
-                torch.mul(f[t], cs[t], out=c)
+                torch.mul(f[t], Cs[t], out=c)
             else:
-                c.copy_(cs[t])
+                c.copy_(Cs[t])
             if i is not None:
                 c.addcmul_(i[t], g[t])
             elif cifg:
@@ -163,9 +166,9 @@ class _LSTMLayer(torch.autograd.Function):
             else:
                 c.add_(g[t])
             if o is not None:
-                torch.mul(o[t], torch.tanh(c, out=tanh_c), out=hs[t + 1])
+                torch.mul(o[t], torch.tanh(c, out=tanh_c), out=Hs[t + 1])
             else:
-                torch.tanh(c, out=hs[t + 1])
+                torch.tanh(c, out=Hs[t + 1])
         ctx.blocks, ctx.cifg = blocks, cifg
         ctx.save_for_backward(x, w_ih, w_hh, acts, hs, cs)
         return hs[1:], cs[1:], acts
@@ -193,6 +196,14 @@ class _LSTMLayer(torch.autograd.Function):
         dc = x.new_zeros(B, H)
         dh_buf = (x.new_empty(B, H), x.new_empty(B, H))
         dh = d_hs[T - 1]
+        # Per-step views made once (``unbind``): indexing in the loop costs more than the work.
+        dz4, p4 = sweep.dz_x.view(C, B, G, H), P.view(C, B, G, H)
+        dz_l, dz_c, p_c = sweep.dz_x.unbind(0), dz4[:, :, :n_c].unbind(0), p4[:, :, :n_c].unbind(0)
+        if "o" in k:  # the o block comes last: index n_c
+            dz_o, p_o = dz4[:, :, n_c].unbind(0), p4[:, :, n_c].unbind(0)
+        dhdc_l, d_hs_l = dhdc.unbind(0), d_hs.unbind(0)
+        f_l = _block(acts, k["f"], H).unbind(0) if "f" in k else None
+        dc_b = dc.unsqueeze(1)  # (B, 1, H): broadcast over the blocks dc feeds
         for t0, t1 in sweep.chunks(T):
             n = t1 - t0
             a, p = acts[t0:t1], P[:n]
@@ -216,23 +227,21 @@ class _LSTMLayer(torch.autograd.Function):
             if "f" in k:
                 c_prev = cs[t0:t1]
                 pb["f"].mul_(torch.sub(c_prev, gate["g"], out=tmp[:n]) if cifg else c_prev)
-            dz = sweep.dz_x[:n]
             for t in range(t1 - 1, t0 - 1, -1):
                 j = t - t0
-                dc.addcmul_(dh, dhdc[j])
+                dc.addcmul_(dh, dhdc_l[j])
                 if d_cs is not None:
                     dc.add_(d_cs[t])
-                dz_j = dz[j].view(B, G, H)
-                torch.mul(dc.unsqueeze(1), p[j].view(B, G, H)[:, :n_c], out=dz_j[:, :n_c])
+                torch.mul(dc_b, p_c[j], out=dz_c[j])
                 if "o" in k:
-                    torch.mul(dh, pb["o"][j], out=dz_j[:, n_c])
+                    torch.mul(dh, p_o[j], out=dz_o[j])
                 if der is not None:
-                    dz[j].addcmul_(d_acts[t], der[j])
-                if "f" in k:
-                    dc.mul_(gate["f"][j])  # dc_{t-1} (for nfg f = 1: unchanged)
+                    dz_l[j].addcmul_(d_acts[t], der[j])
+                if f_l is not None:
+                    dc.mul_(f_l[t])  # dc_{t-1} (for nfg f = 1: unchanged)
                 if t:
-                    dh = torch.addmm(d_hs[t - 1], dz[j], w_hh, out=dh_buf[t % 2])
-            sweep.accumulate(t0, t1, dz, dz, hs[t0:t1])
+                    dh = torch.addmm(d_hs_l[t - 1], dz_l[j], w_hh, out=dh_buf[t % 2])
+            sweep.accumulate(t0, t1, sweep.dz_x[:n], sweep.dz_x[:n], hs[t0:t1])
         return sweep.grads() + (None, None)
 
 
@@ -251,13 +260,22 @@ class _GRULayer(torch.autograd.Function):
         hs = x.new_empty(T + 1, B, H)
         hs[0].zero_()
         w_hh_t = w_hh.t()
-        rz, r, z, n = acts[..., : 2 * H], acts[..., :H], _block(acts, 1, H), _block(acts, 2, H)
-        hn = _block(hw, 2, H)
+        # Per-step views made once (``unbind``).
+        rz, r, z, n = (
+            v.unbind(0)
+            for v in (acts[..., : 2 * H], acts[..., :H], _block(acts, 1, H), _block(acts, 2, H))
+        )
+        hn, hw_rz, hw_l, Hs = (
+            _block(hw, 2, H).unbind(0),
+            hw[..., : 2 * H].unbind(0),
+            hw.unbind(0),
+            hs.unbind(0),
+        )
         for t in range(T):
-            torch.addmm(bias_h, hs[t], w_hh_t, out=hw[t])  # (B, 3H); at t = 0 a product with 0
-            rz[t].add_(hw[t, :, : 2 * H]).sigmoid_()
+            torch.addmm(bias_h, Hs[t], w_hh_t, out=hw_l[t])  # (B, 3H); at t = 0 a product with 0
+            rz[t].add_(hw_rz[t]).sigmoid_()
             n[t].addcmul_(r[t], hn[t]).tanh_()
-            torch.sub(hs[t], n[t], out=hs[t + 1]).mul_(z[t]).add_(n[t])  # n + z ⊙ (h − n)
+            torch.sub(Hs[t], n[t], out=Hs[t + 1]).mul_(z[t]).add_(n[t])  # n + z ⊙ (h − n)
         ctx.save_for_backward(x, w_ih, w_hh, acts, hw, hs)
         return hs[1:], acts
 
