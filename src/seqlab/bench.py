@@ -419,6 +419,7 @@ def _median_rows(runs: list[dict]) -> list[dict]:
 
 def run_bench(cfg: BenchConfig, log: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
     """Everything ``seqlab bench`` measures, as the JSON document it prints."""
+    where = machine()  # before the runs: the date and load average at the start
     runs = []
     for threads in cfg.threads:
         for p in range(cfg.processes):
@@ -434,7 +435,7 @@ def run_bench(cfg: BenchConfig, log: Callable[[str], None] = lambda s: None) -> 
             log(f"time to solve: adding T={T}, budget {cfg.solve_seconds:.0f} s")
             solve.append(time_to_solve(T, cfg.solve_seconds, out))
     return {
-        "machine": machine(),
+        "machine": where,
         "config": asdict(cfg),
         "matmul_gflops": max(gflops.values()),
         "matmul_gflops_by_threads": gflops,
