@@ -63,7 +63,7 @@ def grads(out, x, module, dy) -> dict[str, torch.Tensor]:
 
 
 @pytest.mark.parametrize("name", ["lstm", "gru"])
-@settings(max_examples=12)
+@settings(max_examples=6)
 @given(s=sizes)
 @example(s=SMALLEST)
 @example(s=LONG_DEEP)
