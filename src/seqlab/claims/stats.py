@@ -30,15 +30,16 @@ def t975(dof: int) -> float:
     return _T975[dof - 1] if dof <= len(_T975) else Z975
 
 
-def mean_interval(values: Sequence[float]) -> dict:
-    """Student-t 95% interval of the mean of ``values`` (one per seed)."""
+def mean_interval(values: Sequence[float], over: str = "seeds") -> dict:
+    """Student-t 95% interval of the mean of ``values`` (independent: one per seed, per
+    example, per measurement round — ``over`` names which, for the report)."""
     n = len(values)
     m = sum(values) / n
     if n == 1:
         return {"mean": m, "lo": m, "hi": m, "n": 1, "method": "single value"}
     sd = math.sqrt(sum((v - m) ** 2 for v in values) / (n - 1))
     h = t975(n - 1) * sd / math.sqrt(n)
-    return {"mean": m, "lo": m - h, "hi": m + h, "n": n, "method": "t, over seeds"}
+    return {"mean": m, "lo": m - h, "hi": m + h, "n": n, "method": f"t, over {over}"}
 
 
 def wilson_interval(p: float, n: int) -> dict:

@@ -67,6 +67,27 @@ def trained_model(r: dict) -> tuple[Any, torch.nn.Module, Any]:
     return cfg, model, build_task(cfg.task, cfg.task_options, cfg.seed)
 
 
+TIMING_THREADS = 1  # 1-thread timings are stable on shared machines; 2-thread ones are bimodal
+
+
+def interleaved_ms(cases: dict[str, tuple], repeats: int) -> dict[str, dict]:
+    """Forward+backward ms per time step of each ``name -> (model, B, T, D)``, measured
+    interleaved (A B C A B C …) after one untimed round, at ``TIMING_THREADS`` threads;
+    a t interval over the ``repeats`` rounds."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(TIMING_THREADS)
+    try:
+        times: dict[str, list[float]] = {name: [] for name in cases}
+        for i in range(repeats + 1):
+            for name, (model, B, T, D) in cases.items():
+                ms = time_per_step(model, B, T, D, repeats=1, warmup=1 if i == 0 else 0, seed=i)
+                if i > 0:  # round 0 warms up allocators and kernels
+                    times[name].append(ms["fwd_bwd_ms"])
+    finally:
+        torch.set_num_threads(threads)
+    return {name: mean_interval(t, "interleaved rounds") for name, t in times.items()}
+
+
 def _ms_per_step(r: dict) -> float:
     return 1000.0 * r["train_seconds"] / max(1, r["steps"])
 
@@ -157,24 +178,22 @@ def pays_off(R: Results, p: Profile, out: Path) -> tuple[dict, str]:
     k = min(p.windows)
     halves = {}
     for half, d in (("long", p.long_distance), ("short", p.short_distance)):
-        rows = {}
+        rows, cases = {}, {}
         for label in ("lstm", f"ffnn-k{k}"):
             r = _first(R, f"recall/{label}/d{d}", p)
             if r is None:
                 continue
             _, model, meta = load_model(r["run_dir"])
-            T = meta["task"]["seq_len"]
-            times = [
-                time_per_step(model, 64, T, repeats=3, warmup=1, seed=i)["fwd_bwd_ms"]
-                for i in range(p.cost_repeats)
-            ]
-            rows["lstm" if label == "lstm" else "ffnn"] = {
+            name = "lstm" if label == "lstm" else "ffnn"
+            cases[name] = (model, 64, meta["task"]["seq_len"], None)
+            rows[name] = {
                 "accuracy": accuracy(R, f"recall/{label}/d{d}", p),
-                "ms_per_step": mean_interval(times)["mean"],
-                "ms_per_step_interval": mean_interval(times),
                 "params": r["params"],
                 "window": k if label != "lstm" else None,
             }
+        for name, est in interleaved_ms(cases, p.cost_repeats).items():
+            rows[name]["ms_per_step"] = est["mean"]
+            rows[name]["ms_per_step_interval"] = est
         halves[half] = {"distance": d, **rows}
     groups = {
         f"{half} (d={h['distance']})": {
@@ -317,7 +336,7 @@ def vanishing_gradient(R: Results, p: Profile, out: Path) -> tuple[dict, str]:
             rates = [fit_decay(lags, c)["rate"] for c in curves]
             rates = [x for x in rates if math.isfinite(x)]
             est = (
-                mean_interval(rates)
+                mean_interval(rates, "independent batches")
                 if rates
                 else {"mean": float("nan"), "lo": float("nan"), "hi": float("nan"), "n": 0}
             )
@@ -374,9 +393,9 @@ def gates_roles(R: Results, p: Profile, out: Path) -> tuple[dict, str | None]:
         for name in ("i", "f", "o"):
             g = tr.gates[0][name]
             gates[name] = {
-                "cue": mean_interval(_per_example(g, cue)),
-                "gap": mean_interval(_per_example(g, slice(T - d + 1, T - 1))),
-                "query": mean_interval(_per_example(g, T - 1)),
+                "cue": mean_interval(_per_example(g, cue), "examples"),
+                "gap": mean_interval(_per_example(g, slice(T - d + 1, T - 1)), "examples"),
+                "query": mean_interval(_per_example(g, T - 1), "examples"),
             }
         ev["gates"] = gates
     abl = []
@@ -486,10 +505,10 @@ def costlier(R: Results, p: Profile, out: Path) -> tuple[dict, str]:
         "batch_size": B,
         "seq_len": T,
         "input_size": D,
-        "threads": torch.get_num_threads(),
+        "threads": TIMING_THREADS,
     }
     for setting in ("equal_hidden", "equal_params"):
-        rows = []
+        rows, cases = [], {}
         for m in ("ffnn", "rnn", "gru", "lstm"):
             h = (
                 H
@@ -501,21 +520,19 @@ def costlier(R: Results, p: Profile, out: Path) -> tuple[dict, str]:
                 model = build_model(
                     ModelSpec(m, hidden_size=h, window=5), input_size=D, output_size=O
                 )
-            times = [
-                time_per_step(model, B, T, D, repeats=3, warmup=1, seed=i)["fwd_bwd_ms"]
-                for i in range(p.cost_repeats)
-            ]
-            fl = flops_per_step(m, D, h, O, window=5)
+            cases[m] = (model, B, T, D)
             rows.append(
                 {
                     "model": m,
                     "hidden": h,
                     "params": count_params(m, D, h, O, window=5).total,
-                    "flops_per_step": fl["fwd_bwd"],
-                    "fwd_bwd_ms": mean_interval(times),
+                    "flops_per_step": flops_per_step(m, D, h, O, window=5)["fwd_bwd"],
                     "activation_bytes": activation_memory(model, B, T, D),
                 }
             )
+        ms = interleaved_ms(cases, p.cost_repeats)
+        for row in rows:
+            row["fwd_bwd_ms"] = ms[row["model"]]
         ev[setting] = rows
     tt = []
     for m in RECURRENT:
