@@ -237,7 +237,11 @@ def test_lstm_solves_adding_at_length_50(tmp_path):
 
 @pytest.mark.slow
 def test_lstm_solves_recall_at_distance_20(tmp_path):
-    r = _learn(tmp_path, task="recall", model="lstm", distance=20, hidden_size=32, steps=250)
+    # the default lr 3e-3 solved this on 8 of 8 runs (seeds 0-3, fused and sequence-level
+    # paths); 1e-2 for 250 steps depended on the seed
+    r = _learn(
+        tmp_path, task="recall", model="lstm", distance=20, hidden_size=32, steps=300, lr=3e-3
+    )
     assert r["value"] >= 0.98
 
 
