@@ -548,6 +548,21 @@ def costlier(R: Results, p: Profile, out: Path) -> tuple[dict, str]:
                 }
             )
     ev["adding_training"] = tt
+    # memory held for backpropagation grows with T for every model that is unrolled
+    vs_t = []
+    for m in ("ffnn", "rnn", "lstm"):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            model = build_model(ModelSpec(m, hidden_size=H, window=5), input_size=D, output_size=O)
+        for t in (T // 4, T // 2, T, 2 * T):
+            vs_t.append(
+                {
+                    "model": m,
+                    "seq_len": t,
+                    "activation_mb": activation_memory(model, B, t, D) / 2**20,
+                }
+            )
+    ev["activation_memory_vs_T"] = vs_t
     groups = {
         setting.replace("_", " "): {r["model"]: r["fwd_bwd_ms"] for r in ev[setting]}
         for setting in ("equal_hidden", "equal_params")
