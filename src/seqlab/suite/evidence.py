@@ -23,6 +23,7 @@ from seqlab.probes import (
     flops_per_step,
     gradient_path_length,
     hidden_grad_norms,
+    input_jacobian_norms,
     spectral_radius,
     time_per_step,
 )
@@ -313,10 +314,11 @@ def _grad_batches(task, p: Profile, n: int, size: int = 64):
 
 def vanishing_gradient(R: Results, p: Profile, out: Path) -> tuple[dict, str]:
     """Decay rate of ‖∂L/∂h_{T−1−k}‖ over the lag k: fitted on each of ``grad_batches``
-    independent batches; the interval is Student's t over those batches."""
+    independent batches; the interval is Student's t over those batches. Beside it the decay
+    rate of ‖∂h_{T−1}/∂x_{T−1−k}‖ (one batch), and the RNN trained without clipping."""
     d = p.long_distance
     rows, series = [], {}
-    for m in RECURRENT:
+    for m in (*RECURRENT, "rnn-noclip"):
         r = _first(R, f"recall/{m}/d{d}", p)
         if r is None:
             continue
@@ -330,9 +332,15 @@ def vanishing_gradient(R: Results, p: Profile, out: Path) -> tuple[dict, str]:
                 vocab_size=task.vocab_size,
             )
         batches = _grad_batches(task, p, p.grad_batches)
-        for stage, model in (("init", fresh), ("trained", trained)):
+        stages = (
+            (("trained", trained),)
+            if m == "rnn-noclip"
+            else (("init", fresh), ("trained", trained))
+        )
+        for stage, model in stages:
             curves = np.stack([hidden_grad_norms(model, b, task.kind) for b in batches])  # (n, T)
             lags = np.arange(curves.shape[1])
+            jac = input_jacobian_norms(model, batches[0].x, path="fused")  # (T,)
             rates = [fit_decay(lags, c)["rate"] for c in curves]
             rates = [x for x in rates if math.isfinite(x)]
             est = (
@@ -348,6 +356,8 @@ def vanishing_gradient(R: Results, p: Profile, out: Path) -> tuple[dict, str]:
                     "rate": est,
                     "half_life": math.log(2) / est["mean"] if est["mean"] > 0 else float("inf"),
                     "spectral_radius": rho if isinstance(rho, float) else max(rho.values()),
+                    "input_jacobian_rate": fit_decay(lags, jac)["rate"],
+                    "clipping": cfg.clip or None,
                 }
             )
             mean_curve = curves.mean(axis=0)

@@ -51,6 +51,11 @@ def recall_runs(p: Profile) -> dict[str, dict]:
             for model, k in models:
                 key = f"recall/{model_label(model, k)}/d{d}/s{seed}"
                 runs[key] = _recall(p, model, k, d, seed)
+        # the plain RNN once more without gradient clipping (the vanishing-gradient probe
+        # compares both: clipping bounds exploding gradients, it cannot revive vanished ones)
+        noclip = _recall(p, "rnn", None, p.long_distance, seed)
+        noclip["clip"] = 0
+        runs[f"recall/rnn-noclip/d{p.long_distance}/s{seed}"] = noclip
         for model in ABLATIONS:
             key = f"recall/{model}/d{p.ablation_distance}/s{seed}"
             runs[key] = _recall(p, model, None, p.ablation_distance, seed)
