@@ -274,3 +274,24 @@ def test_progress_bar_mode_trains_to_the_same_result(tmp_path, capsys):
     assert "4/4" in capsys.readouterr().err
     quiet = train(TrainConfig.from_flat(flat), tmp_path / "b", progress="quiet")
     assert bar["value"] == quiet["value"]
+
+
+@pytest.mark.parametrize(
+    "task,options",
+    [("images", {"limit": 300}), ("text", {"limit": 3000, "seq_len": 20})],
+)
+def test_epochs_resolve_to_steps_over_the_training_set(task, options):
+    from seqlab.train import resolve_steps
+
+    t = build_task(task, options, 0)
+    cfg = TrainConfig(task=task, model="ffnn", task_options=options, epochs=2, batch_size=32)
+    assert t.train_size > 0
+    assert resolve_steps(cfg, t) == math.ceil(2 * t.train_size / 32)
+
+
+def test_epochs_on_a_generated_task_is_a_clear_error():
+    from seqlab.train import resolve_steps
+
+    cfg = TrainConfig(task="adding", model="lstm", epochs=1)
+    with pytest.raises(ConfigError, match="--steps"):
+        resolve_steps(cfg, build_task("adding", {}, 0))
