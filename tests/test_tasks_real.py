@@ -89,6 +89,25 @@ def test_text_eval_scores_every_token_of_the_split_exactly_once(text_task):
         torch.testing.assert_close(scored, text_task.streams[split][1:])
 
 
+@pytest.mark.parametrize("context", [0, 5, 8, 13])
+def test_text_eval_chunks_carry_the_preceding_tokens_as_unscored_context(context):
+    task = build_task(
+        "text", {"data": str(DATA / "corpus.txt"), "seq_len": 8, "context": context}, seed=0
+    )
+    s, targets = task.streams["valid"], []
+    for b in all_eval(task, "valid", 3):
+        for x, y, m in zip(b.x, b.y, b.mask, strict=True):
+            scored = m.nonzero().flatten()
+            first, last = scored[0].item(), scored[-1].item()
+            assert torch.equal(scored, torch.arange(first, last + 1))  # one scored block
+            start = len(targets) - first  # stream position of the row's first input
+            assert start >= 0 and first == min(context, len(targets))  # all context there
+            assert torch.equal(x[: last + 1], s[start : start + last + 1])  # no padding
+            assert torch.equal(y[: last + 1], s[start + 1 : start + last + 2])
+            targets += y[m].tolist()
+    assert targets == s[1:].tolist()  # every target exactly once, in order
+
+
 def test_text_unigram_baseline_matches_a_direct_count(text_task):
     token_re = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
     tokens = []

@@ -28,6 +28,7 @@ OPTIMIZERS = ("adamw", "sgd")
 SCHEDULES = ("constant", "cosine", "step")
 DEVICES = ("auto", "cpu", "cuda")
 PATHS = ("auto", "fused", "trace")
+HEADS = ("linear", "adaptive")
 # Task options that name files: stored absolute so the run id does not depend on the cwd.
 PATH_OPTIONS = ("data",)
 
@@ -56,6 +57,9 @@ class TrainConfig:
     patience: stop after this many evaluations without a validation improvement
         (None = never stop early). The best-validation weights are kept either way.
     checkpoint_every: checkpoint every this many steps (None = at evaluations only).
+    head: the read-out: ``linear`` (logits) or, for word-level text with a large vocabulary,
+        ``adaptive`` (an adaptive softmax, ``seqlab.models.adaptive``: the same exact
+        perplexity at about a tenth of the read-out's cost).
     max_seconds: wall-clock budget for training (makes results depend on the machine).
     """
 
@@ -69,6 +73,7 @@ class TrainConfig:
     embed_dim: int | None = None
     forget_bias: float = 1.0
     dropout: float = 0.0
+    head: str = "linear"
     # optimisation
     steps: int = 1000
     epochs: float | None = None
@@ -143,6 +148,7 @@ class TrainConfig:
             ("schedule", SCHEDULES),
             ("device", DEVICES),
             ("path", PATHS),
+            ("head", HEADS),
         ):
             if getattr(self, name) not in allowed:
                 raise bad(
@@ -204,6 +210,7 @@ class TrainConfig:
             embed_dim=self.embed_dim,
             forget_bias=self.forget_bias,
             dropout=self.dropout,
+            head=self.head,
         )
 
     def run_id(self) -> str:

@@ -22,8 +22,9 @@ def masked_loss(
 ) -> torch.Tensor:
     """Mean loss over scored steps. ``output`` (B, T, O); ``y`` (B, T) class ids for
     ``kind="classification"`` or (B, T, O) values for ``"regression"``; ``mask`` (B, T) bool."""
-    if kind == "classification":
-        return F.cross_entropy(output[mask], y[mask])
+    if kind == "classification":  # unscored targets are ignored, not gathered out (no copy)
+        target = torch.where(mask, y, -100)
+        return F.cross_entropy(output.flatten(0, 1), target.flatten(), ignore_index=-100)
     return F.mse_loss(output[mask], y[mask])
 
 
@@ -39,12 +40,18 @@ class MetricSums:
     def add(self, output: torch.Tensor, y: torch.Tensor, mask: torch.Tensor, kind: str) -> None:
         out, tgt = output[mask], y[mask]
         if kind == "classification":
-            self.loss_sum += F.cross_entropy(out, tgt, reduction="sum").item()
-            self.correct += (out.argmax(-1) == tgt).sum().item()
-            self.n += tgt.numel()
+            nll = F.cross_entropy(out, tgt, reduction="none")
+            self.add_scores(nll, out.argmax(-1) == tgt)
         else:
             self.loss_sum += F.mse_loss(out, tgt, reduction="sum").item()
             self.n += tgt.numel()
+
+    @torch.no_grad()
+    def add_scores(self, nll: torch.Tensor, hits: torch.Tensor) -> None:
+        """Classification, per scored step: ``−log p(y)`` and whether the top guess was ``y``."""
+        self.loss_sum += nll.sum().item()
+        self.correct += hits.sum().item()
+        self.n += nll.numel()
 
     def value(self, metric: str) -> float:
         if self.n == 0:

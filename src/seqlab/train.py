@@ -2,8 +2,8 @@
 
     result = train(TrainConfig(task="adding", model="lstm"), "runs")
 
-Per step: a batch from ``task.train_batch(B, generator)``, ``masked_loss``, backward,
-global-norm clipping, AdamW (or SGD) with the scheduled learning rate. Every
+Per step: a batch from ``task.train_batch(B, generator)``, ``model.loss`` (the masked mean
+loss), backward, global-norm clipping, AdamW (or SGD) with the scheduled learning rate. Every
 ``eval_every`` steps (and at the last step): validation over ``task.eval_batches("valid")``
 with ``MetricSums``; the best-validation weights are saved (``weights.safetensors``) and a
 checkpoint written; ``patience`` evaluations without improvement stop early. At the end the
@@ -50,8 +50,9 @@ from seqlab.checkpoint import (
 )
 from seqlab.config import TrainConfig
 from seqlab.errors import ConfigError, SeqlabError, TrainingDiverged
-from seqlab.metrics import MetricSums, masked_loss
+from seqlab.metrics import MetricSums
 from seqlab.models import SeqModel, build_model
+from seqlab.models.adaptive import CUTOFFS, cutoffs_for
 from seqlab.rundir import run_dir
 from seqlab.tasks import Task, build_task
 
@@ -128,6 +129,17 @@ def init_model(config: TrainConfig, task: Task) -> SeqModel:
 
     Seeds the global RNG: call it inside ``torch.random.fork_rng`` to leave the caller's
     RNG state untouched (``train`` does)."""
+    if config.head == "adaptive" and not (task.vocab_size and task.kind == "classification"):
+        raise ConfigError(
+            f"option --head adaptive: the {task.name} task does not predict words (its output "
+            "is not a vocabulary). Fix: use it with --task text, or leave --head out."
+        )
+    if config.head == "adaptive" and not cutoffs_for(task.output_size):
+        raise ConfigError(
+            f"option --head adaptive: the vocabulary has only {task.output_size} words; an "
+            f"adaptive softmax needs more than {CUTOFFS[0] + 1}. Fix: leave --head out (a full "
+            "softmax is cheap at this size), or lower --min-count."
+        )
     torch.manual_seed(_derive(config.seed, "init"))
     return build_model(
         config.model_spec(),
@@ -179,7 +191,7 @@ def evaluate_sums(
         if max_batches is not None and i >= max_batches:
             break
         b = batch.to(device)
-        sums.add(model(b.x, path=path), b.y, b.mask, task.kind)
+        model.add_scores(sums, b.x, b.y, b.mask, task.kind, path=path)
     model.train(was_training)
     return sums
 
@@ -286,7 +298,7 @@ class _Run:
         for group in self.opt.param_groups:
             group["lr"] = lr
         b = self.task.train_batch(cfg.batch_size, self.batches).to(self.device)
-        loss = masked_loss(self.model(b.x, path=cfg.path), b.y, b.mask, self.task.kind)
+        loss = self.model.loss(b.x, b.y, b.mask, self.task.kind, path=cfg.path)
         value = loss.item()
         if not math.isfinite(value):
             raise TrainingDiverged(self._diverged_message(value, lr))

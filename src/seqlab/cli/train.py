@@ -80,6 +80,11 @@ def train(
     dropout: float | None = typer.Option(
         None, "--dropout", help=f"Dropout probability ({_d('dropout')})."
     ),
+    head: str | None = typer.Option(
+        None,
+        "--head",
+        help="Read-out: linear (default) or adaptive (adaptive softmax; large vocabularies).",
+    ),
     steps: int | None = typer.Option(None, "--steps", help=f"Optimizer steps ({_d('steps')})."),
     epochs: float | None = typer.Option(
         None, "--epochs", help="Passes over a finite training set (instead of --steps)."
@@ -180,6 +185,7 @@ _FLAT_KEYS = frozenset(
         "embed_dim",
         "forget_bias",
         "dropout",
+        "head",
         "steps",
         "epochs",
         "batch_size",

@@ -52,6 +52,7 @@ class ModelSpec:
     embed_dim: int | None = None
     forget_bias: float = 1.0
     dropout: float = 0.0
+    head: str = "linear"
 
     def __post_init__(self) -> None:
         if self.name not in MODEL_NAMES:
@@ -88,5 +89,7 @@ def build_model(
     if vocab_size:
         embed_dim = spec.embed_dim or spec.hidden_size
         core = build_core(spec, embed_dim)
-        return SeqModel(core, output_size, vocab_size, embed_dim, dropout=spec.dropout)
-    return SeqModel(build_core(spec, input_size), output_size, dropout=spec.dropout)
+        return SeqModel(
+            core, output_size, vocab_size, embed_dim, dropout=spec.dropout, head=spec.head
+        )
+    return SeqModel(build_core(spec, input_size), output_size, dropout=spec.dropout, head=spec.head)

@@ -35,22 +35,27 @@ def auto_path(core: RecurrentCore, x: torch.Tensor) -> str:
 
     * a variant without a fused kernel (LSTM ablations): ``trace``;
     * GPU: ``fused`` (cuDNN);
-    * CPU, training (autograd recording, parameters requiring grad), LSTM and GRU:
-      ``trace``, the sequence-level layers — forward+backward 1.05–1.29× torch's fused
-      oneDNN kernel at B=64, H=128, I∈{1, 32}, T∈{100, 400}, 1 thread, measured side by
-      side by ``seqlab bench`` (benchmarks/RESULTS.md: AMD EPYC, 2 cores, torch 2.13);
+    * CPU, training (autograd recording, parameters requiring grad): the core's
+      ``cpu_training_path(B, T)``. The GRU: ``trace`` (the sequence-level layer). The LSTM:
+      ``trace`` for long sequences in large batches (T >= 400 and B >= 64), else ``fused``
+      (oneDNN). Measured forward+backward of one layer, the paths interleaved
+      (``benchmarks/paths.py``; AMD EPYC, 2 cores, torch 2.13; RESULTS.md "How the trainer
+      picks its path"): oneDNN's time grows faster than T, the sequence-level layer's
+      linearly — at B=64 the sequence-level LSTM is 0.94–1.13× at T=400 and 1.00–1.26× at
+      T=1000, but 0.59–0.99× at T=100 and slower at B=20 (0.50–0.99, one 1.09); the
+      sequence-level GRU is faster in 14 of 16 configurations at T∈{35, 100} (up to 1.56×);
     * CPU, inference (no grad): ``fused`` — its forward alone is 1.3–2× faster;
     * RNN: ``fused`` (it has no sequence-level layer).
 
-    The choice depends only on the device, the grad mode and the model, never on a
-    timing taken at run time, so a run stays bit-for-bit repeatable.
+    The choice depends only on the device, the grad mode, the model and the input's shape
+    ``(B, T, D)``, never on a timing taken at run time, so a run stays bit-for-bit repeatable.
     """
     if not core.supports_fused:
         return "trace"
     if x.device.type != "cpu" or not core.has_sequence_kernel:
         return "fused"
     training = torch.is_grad_enabled() and any(p.requires_grad for p in core.parameters())
-    return "trace" if training else "fused"
+    return core.cpu_training_path(x.shape[0], x.shape[1]) if training else "fused"
 
 
 class RecurrentCore(nn.Module):
@@ -63,6 +68,10 @@ class RecurrentCore(nn.Module):
 
     gate_blocks: int = 1
     has_cell: bool = False
+
+    def cpu_training_path(self, batch: int, steps: int) -> str:
+        """What ``auto`` trains with on a CPU for ``(batch, steps)`` inputs (see auto_path)."""
+        return "fused"
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1) -> None:
         super().__init__()

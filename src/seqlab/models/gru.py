@@ -18,6 +18,9 @@ from seqlab.models.fused_seq import gru_layer
 class GRU(RecurrentCore):
     gate_blocks = 3
 
+    def cpu_training_path(self, batch: int, steps: int) -> str:
+        return "trace"  # the sequence-level layer is faster than oneDNN's (see auto_path)
+
     def _fused(self, x: torch.Tensor) -> torch.Tensor:
         h0 = x.new_zeros(self.num_layers, x.shape[0], self.hidden_size)
         out, _ = torch._VF.gru(

@@ -82,6 +82,10 @@ class LSTM(RecurrentCore):
     def has_sequence_kernel(self) -> bool:
         return True
 
+    def cpu_training_path(self, batch: int, steps: int) -> str:
+        # oneDNN's time grows faster than T; the sequence-level layer's linearly (auto_path)
+        return "trace" if steps >= 400 and batch >= 64 else "fused"
+
     def _seq_layer(self, x, layer, gates):
         h, c, acts = lstm_layer(
             x, *self.layer_params(layer), blocks=self.blocks, cifg=self.variant == "cifg"

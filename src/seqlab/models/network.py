@@ -3,6 +3,11 @@
     x (B, T, D) float   or   x (B, T) token ids --embed--> (B, T, E)
     core: (B, T, D) -> (B, T, H)          head: (B, T, H) -> (B, T, O)
 
+The head is linear (logits), or, with ``head="adaptive"`` for large vocabularies, an
+adaptive softmax (``seqlab.models.adaptive``) whose outputs are log-probabilities — valid
+logits too, so evaluation and prediction treat both alike. Training calls ``loss``, which
+lets the adaptive head skip the (B, T, V) output.
+
 Submodule names are ``embed``, ``core``, ``head``; the core keeps torch.nn's parameter
 names (``core.weight_ih_l0`` …).
 """
@@ -12,6 +17,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from seqlab.metrics import masked_loss
+from seqlab.models.adaptive import AdaptiveSoftmax
 from seqlab.models.trace import Trace
 
 
@@ -23,12 +30,18 @@ class SeqModel(nn.Module):
         vocab_size: int | None = None,
         embed_dim: int | None = None,
         dropout: float = 0.0,
+        head: str = "linear",
     ) -> None:
         super().__init__()
         self.embed = nn.Embedding(vocab_size, embed_dim) if vocab_size else None
         self.core = core
         self.drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
-        self.head = nn.Linear(core.output_size, output_size)
+        if head == "adaptive":
+            self.head = AdaptiveSoftmax(core.output_size, output_size)
+        elif head == "linear":
+            self.head = nn.Linear(core.output_size, output_size)
+        else:
+            raise ValueError(f"unknown head {head!r}; choose linear or adaptive")
         self.output_size = output_size
 
     @property
@@ -46,7 +59,30 @@ class SeqModel(nn.Module):
 
     def forward(self, x: torch.Tensor, path: str = "auto") -> torch.Tensor:
         """``(B, T, D)`` floats or ``(B, T)`` ids -> ``(B, T, O)``."""
-        return self.head(self.drop(self.core(self._inputs(x), path=path)))
+        return self.head(self.features(x, path=path))
+
+    def features(self, x: torch.Tensor, path: str = "auto") -> torch.Tensor:
+        """What the head reads: the core's output after dropout, ``(B, T, H)``."""
+        return self.drop(self.core(self._inputs(x), path=path))
+
+    def loss(
+        self, x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor, kind: str, path: str = "auto"
+    ) -> torch.Tensor:
+        """The training loss: ``masked_loss`` of ``forward`` (mean over the scored steps)."""
+        if isinstance(self.head, AdaptiveSoftmax):
+            return self.head.loss(self.features(x, path=path), y, mask)
+        return masked_loss(self(x, path=path), y, mask, kind)
+
+    @torch.no_grad()
+    def add_scores(
+        self, sums, x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor, kind: str, path: str
+    ) -> None:
+        """Add one batch to ``sums`` (``seqlab.metrics.MetricSums``); the adaptive head
+        scores the targets without the (B, T, V) output."""
+        if isinstance(self.head, AdaptiveSoftmax) and kind == "classification":
+            sums.add_scores(*self.head.scores(self.features(x, path=path), y, mask))
+        else:
+            sums.add(self(x, path=path), y, mask, kind)
 
     def trace(self, x: torch.Tensor) -> Trace:
         """Outputs plus every hidden state, cell state and gate (recurrent cores only)."""

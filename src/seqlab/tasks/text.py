@@ -18,10 +18,14 @@ the split starts at an item boundary). Inputs are token ids, ``x_t = s_t`` and t
 is the next token ``y_t = s_{t+1}``; every step is scored:
 
     train  random contiguous chunks of ``seq_len`` (default 35) tokens from the train stream
-    eval   contiguous, non-overlapping chunks covering the split; w_1 … w_n are each a
-           target exactly once (the last chunk is padded, padding unscored)
+    eval   contiguous, non-overlapping chunks of ``seq_len`` scored targets covering the
+           split; w_1 … w_n are each a target exactly once (the last chunk is padded,
+           padding unscored). Each chunk is preceded by the ``context`` (default ``seq_len``)
+           tokens before it, fed but not scored, so that every word is predicted from at
+           least that much history, as a model carrying its state through the text would
+           (the first chunks get what the split has; no padding is fed)
 
-    x (B, T) int64, y (B, T) int64, mask (B, T) bool
+    x (B, T) int64, y (B, T) int64, mask (B, T) bool      (eval: T = context + seq_len)
 
 Metric: perplexity. Baseline (``chance``): the unigram model from train counts with
 add-one smoothing over the vocabulary, ``p(w) = (c(w) + 1) / (N + V)``, evaluated on the
@@ -64,6 +68,7 @@ class TextTask(Task):
         min_count: int = 2,
         lowercase: bool = True,
         limit: int | None = None,
+        context: int | None = None,
     ) -> None:
         self.seed = int(seed)
         self.corpus = as_choice("text", "corpus", corpus, CORPORA)
@@ -72,6 +77,8 @@ class TextTask(Task):
         self.min_count = as_int("text", "min_count", min_count, 1)
         self.lowercase = as_bool("text", "lowercase", lowercase)
         self.limit = as_optional_int("text", "limit", limit, 1)
+        context = self.seq_len if context is None else context
+        self.context = as_int("text", "context", context, 0)
 
         source = load_corpus(self.corpus, self.data)
         self.source = source.source
@@ -173,16 +180,27 @@ class TextTask(Task):
         return Batch(x, y, torch.ones_like(x, dtype=torch.bool))
 
     def eval_batches(self, split: str, batch_size: int) -> Iterator[Batch]:
-        s, T = self.streams[split], self.seq_len
+        s, T, C = self.streams[split], self.seq_len, self.context
         n = len(s) - 1  # targets
         chunks = math.ceil(n / T)
-        x = torch.zeros(chunks * T, dtype=torch.int64)
-        y = torch.zeros(chunks * T, dtype=torch.int64)
-        mask = torch.zeros(chunks * T, dtype=torch.bool)
-        x[:n], y[:n], mask[:n] = s[:-1], s[1:], True
-        x, y, mask = x.view(chunks, T), y.view(chunks, T), mask.view(chunks, T)  # (chunks, T)
-        for i in range(0, chunks, batch_size):
-            yield Batch(x[i : i + batch_size], y[i : i + batch_size], mask[i : i + batch_size])
+        # chunk i scores targets i·T … i·T+T−1 and is preceded by up to C unscored inputs
+        x = torch.zeros(C + chunks * T, dtype=torch.int64)
+        y = torch.zeros(C + chunks * T, dtype=torch.int64)
+        mask = torch.zeros(C + chunks * T, dtype=torch.bool)
+        x[C : C + n], y[C : C + n], mask[C : C + n] = s[:-1], s[1:], True
+        idx = torch.arange(chunks)[:, None] * T + torch.arange(C + T)  # (chunks, C + T)
+        scored = torch.arange(C + T) >= C  # the context part of every chunk is unscored
+        x, y, mask = x[idx], y[idx], mask[idx] & scored
+        if C:  # the first chunks: drop the padding before the split's start
+            first = min(chunks, math.ceil(C / T))
+            for i in range(first):
+                pad = C - i * T
+                yield Batch(x[i : i + 1, pad:], y[i : i + 1, pad:], mask[i : i + 1, pad:])
+        else:
+            first = 0
+        for i in range(first, chunks, batch_size):
+            j = min(chunks, i + batch_size)
+            yield Batch(x[i:j], y[i:j], mask[i:j])
 
     # -- for `seqlab predict` -------------------------------------------------------------
 
@@ -202,6 +220,7 @@ class TextTask(Task):
             "min_count": self.min_count,
             "lowercase": self.lowercase,
             "limit": self.limit,
+            "context": self.context,
             "tokens": {s: len(self.streams[s]) - 1 for s in SPLITS},
             "baselines": self.baselines(),
         }
