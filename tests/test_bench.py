@@ -48,6 +48,24 @@ def test_bad_thread_list_exits_2_with_a_message(capsys):
     assert "--threads" in capsys.readouterr().err
 
 
+def test_solve_only_with_no_budget_exits_2(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["bench", "--solve-only", "--solve-seconds", "0"])
+    assert e.value.code == 2
+    assert "--solve-only" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_solve_only_measures_time_to_solve_and_no_throughput(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["bench", "--json", "--solve-only", "--solve-lens", "20", "--solve-seconds", "6"])
+    assert e.value.code == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["results"] == [] and doc["matmul_gflops"] is None
+    (row,) = doc["time_to_solve"]
+    assert row["seq_len"] == 20 and row["budget_s"] == 6 and row["steps"] > 0
+
+
 @pytest.mark.slow
 def test_quick_bench_prints_the_stable_json_keys_and_positive_ratios(capsys):
     torch.set_num_threads(1)

@@ -70,14 +70,14 @@ class BenchConfig:
     threads: tuple[int, ...] = (1, 2)
     processes: int = 3
     rounds: int = 5
-    solve_lens: tuple[int, ...] = (100, 200)
+    solve_lens: tuple[int, ...] = (100, 200)  # issue 8 also asks for 1000 (an hour: opt-in)
     solve_seconds: float = 300.0
     quick: bool = False
     models: tuple[str, ...] = field(default=())  # empty = all candidates
 
     def __post_init__(self) -> None:
-        if self.processes < 1 or self.rounds < 1 or not self.threads:
-            raise ValueError("processes and rounds must be >= 1, threads non-empty")
+        if self.processes < 1 or self.rounds < 1:
+            raise ValueError("processes and rounds must be >= 1")
         if any(n < 1 for n in self.threads):
             raise ValueError(f"thread counts must be >= 1, got {self.threads}")
 
@@ -437,7 +437,7 @@ def run_bench(cfg: BenchConfig, log: Callable[[str], None] = lambda s: None) -> 
     return {
         "machine": where,
         "config": asdict(cfg),
-        "matmul_gflops": max(gflops.values()),
+        "matmul_gflops": max(gflops.values(), default=None),
         "matmul_gflops_by_threads": gflops,
         "results": _median_rows(runs),
         "time_to_solve": solve,

@@ -52,6 +52,17 @@ def bench(
             help="Budget per time-to-solve run (default 300; --quick: 20; 0 skips them).",
         ),
     ] = None,
+    solve_lens: Annotated[
+        str | None,
+        typer.Option(
+            "--solve-lens",
+            help="Adding-problem lengths T for time-to-solve (default 100,200; --quick: 30), "
+            "e.g. --solve-lens 1000 --solve-seconds 3600.",
+        ),
+    ] = None,
+    solve_only: Annotated[
+        bool, typer.Option("--solve-only", help="Only the time-to-solve runs, no throughput.")
+    ] = False,
 ) -> None:
     """Training throughput (tokens/s) of ffnn, rnn, lstm (fast and trace paths, every
     ablation), gru and the NumPy LSTM against torch.nn, interleaved in one process, at
@@ -69,8 +80,14 @@ def bench(
         if solve_seconds < 0:
             raise ConfigError(f"--solve-seconds {solve_seconds}: must be >= 0 (0 skips).")
         overrides["solve_seconds"] = solve_seconds
-        if solve_seconds == 0:
-            overrides["solve_lens"] = ()
+    if solve_lens is not None:
+        overrides["solve_lens"] = _int_list(solve_lens, "--solve-lens")
+    if solve_seconds == 0:
+        if solve_only:
+            raise ConfigError("--solve-only with --solve-seconds 0 would measure nothing.")
+        overrides["solve_lens"] = ()
+    if solve_only:
+        overrides["threads"] = ()
     cfg = BenchConfig.quick_config(**overrides) if quick else BenchConfig(**overrides)
 
     def log(msg: str) -> None:
@@ -82,11 +99,12 @@ def bench(
         return
     m = result["machine"]
     typer.echo(f"{m['cpu']}, {m['cores']} cores, torch {m['torch']}, {m['date']}")
-    rates = ", ".join(
-        f"{t} thread(s) {g:.1f}" for t, g in result["matmul_gflops_by_threads"].items()
-    )
-    typer.echo(f"float32 matmul GFLOP/s: {rates}")
-    typer.echo(to_markdown(result))
+    if result["results"]:
+        rates = ", ".join(
+            f"{t} thread(s) {g:.1f}" for t, g in result["matmul_gflops_by_threads"].items()
+        )
+        typer.echo(f"float32 matmul GFLOP/s: {rates}")
+        typer.echo(to_markdown(result))
     for s in result["time_to_solve"]:
         if s["solved"]:
             typer.echo(
