@@ -41,9 +41,10 @@ def auto_path(core: RecurrentCore, x: torch.Tensor) -> str:
       (oneDNN). Measured forward+backward of one layer, the paths interleaved
       (``benchmarks/paths.py``; AMD EPYC, 2 cores, torch 2.13; RESULTS.md "How the trainer
       picks its path"): oneDNN's time grows faster than T, the sequence-level layer's
-      linearly — at B=64 the sequence-level LSTM is 0.94–1.13× at T=400 and 1.00–1.26× at
-      T=1000, but 0.59–0.99× at T=100 and slower at B=20 (0.50–0.99, one 1.09); the
-      sequence-level GRU is faster in 14 of 16 configurations at T∈{35, 100} (up to 1.56×);
+      linearly — at B=64 the sequence-level LSTM is 0.94–1.13× at T=400 and 1.00–1.26×
+      at T=1000, but 0.59–1.07× at T ≤ 100 (above 1 twice, by ≤ 7%), and at B=20
+      0.50–0.99× (one 1.09×); the sequence-level GRU is faster in 14 of 16 configurations
+      at T∈{35, 100} (up to 1.56×);
     * CPU, inference (no grad): ``fused`` — its forward alone is 1.3–2× faster;
     * RNN: ``fused`` (it has no sequence-level layer).
 
