@@ -1,6 +1,6 @@
 """Profiles of the evidence suite: how many seeds, which distances, how long to train.
 
-``quick`` is what ``make run`` runs: every claim gets a verdict in 4–5 minutes on a quiet
+``quick`` is what ``make run`` runs: every claim gets a verdict in 3½–5 minutes on a quiet
 2-core CPU, one seed (intervals from the evaluation sets). ``full`` uses three seeds
 (intervals over seeds), longer training and larger grids: hours on a CPU, much less on a
 GPU or a Ray cluster. ``smoke`` only exercises the plumbing (tests); its verdicts mean
