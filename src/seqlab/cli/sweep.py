@@ -105,14 +105,19 @@ def sweep(
 
 
 class _SignalStop:
-    """Turn SIGTERM into the same clean stop as Ctrl-C (exit 143 instead of 130)."""
+    """Turn SIGTERM into the same clean stop as Ctrl-C (exit 143 instead of 130).
+
+    SIGINT is set to raise KeyboardInterrupt explicitly, as the trainer handles it: a process
+    started in the background by a non-interactive shell inherits SIGINT ignored, and Python
+    then installs no handler of its own."""
 
     exit_code = 130
 
     def __enter__(self) -> _SignalStop:
-        self._previous = signal.getsignal(signal.SIGTERM)
+        self._previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
             signal.signal(signal.SIGTERM, self._on_term)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         except ValueError:  # not the main thread: leave signals alone
             self._previous = None
         return self
@@ -123,4 +128,5 @@ class _SignalStop:
 
     def __exit__(self, *exc: object) -> None:
         if self._previous is not None:
-            signal.signal(signal.SIGTERM, self._previous)
+            for s, handler in self._previous.items():
+                signal.signal(s, handler)
