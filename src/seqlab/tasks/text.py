@@ -191,13 +191,10 @@ class TextTask(Task):
         idx = torch.arange(chunks)[:, None] * T + torch.arange(C + T)  # (chunks, C + T)
         scored = torch.arange(C + T) >= C  # the context part of every chunk is unscored
         x, y, mask = x[idx], y[idx], mask[idx] & scored
-        if C:  # the first chunks: drop the padding before the split's start
-            first = min(chunks, math.ceil(C / T))
-            for i in range(first):
-                pad = C - i * T
-                yield Batch(x[i : i + 1, pad:], y[i : i + 1, pad:], mask[i : i + 1, pad:])
-        else:
-            first = 0
+        first = min(chunks, math.ceil(C / T))  # chunks whose context starts before the split
+        for i in range(first):  # one at a time, without the padding before the split's start
+            pad = C - i * T
+            yield Batch(x[i : i + 1, pad:], y[i : i + 1, pad:], mask[i : i + 1, pad:])
         for i in range(first, chunks, batch_size):
             j = min(chunks, i + batch_size)
             yield Batch(x[i:j], y[i:j], mask[i:j])
