@@ -187,6 +187,45 @@ def test_forget_bias_lands_in_the_f_block_of_bias_ih(variant):
             assert (block - shift).abs().max() <= bound, (layer, name)
 
 
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_chrono_init_sets_forget_biases_log_uniform_and_input_biases_their_negatives(variant):
+    H, T = 2000, 50  # many units: the empirical distribution is checked, not one draw
+    torch.manual_seed(0)
+    core = LSTM(3, H, 2, variant=variant, forget_bias="chrono", max_lag=T)
+    blocks = VARIANT_BLOCKS[variant]
+    bound = 1 / H**0.5
+    for layer in range(2):
+        b_ih = getattr(core, f"bias_ih_l{layer}").detach()
+        b_hh = getattr(core, f"bias_hh_l{layer}").detach()
+        block = {
+            name: (b_ih[k * H : (k + 1) * H], b_hh[k * H : (k + 1) * H])
+            for k, name in enumerate(blocks)
+        }
+        if "f" not in blocks:  # nfg: nothing to initialise, torch's init is kept
+            assert all(
+                ih.abs().max() <= bound and hh.abs().max() <= bound for ih, hh in block.values()
+            )
+            continue
+        f_ih, f_hh = block["f"]
+        assert torch.all(f_hh == 0)
+        u = f_ih.exp()  # must be U[1, T − 1]: check range, mean and a quantile
+        assert u.min() >= 1 and u.max() <= T - 1
+        assert abs(u.mean().item() - T / 2) < 0.05 * T
+        assert abs(u.quantile(0.25).item() - (1 + 0.25 * (T - 2))) < 0.05 * T
+        if "i" in blocks:
+            i_ih, i_hh = block["i"]
+            assert torch.equal(i_ih, -f_ih) and torch.all(i_hh == 0)
+        for name in set(blocks) - {"f", "i"}:  # g and o keep torch's init
+            assert block[name][0].abs().max() <= bound
+
+
+def test_chrono_init_needs_the_lag_and_rejects_other_strings():
+    with pytest.raises(ValueError, match="max_lag"):
+        LSTM(3, 4, forget_bias="chrono")
+    with pytest.raises(ValueError, match="forget_bias"):
+        LSTM(3, 4, forget_bias="big", max_lag=10)
+
+
 def test_token_embedding_path_embeds_then_runs_the_core():
     g = torch.Generator().manual_seed(2)
     spec = ModelSpec("gru", hidden_size=4, embed_dim=3)

@@ -62,12 +62,33 @@ def test_run_id_depends_on_every_result_affecting_option_only():
         ({"optimizer": "adam"}, "adamw, sgd"),
         ({"clip": -1}, "--clip"),
         ({"dropout": 1.0}, "--dropout"),
+        ({"forget_bias": "large"}, "--forget-bias: expected a number or 'chrono'"),
+        ({"forget_bias": "nan"}, "--forget-bias"),
         ({"task_options": {"x": object()}}, "JSON"),
     ],
 )
 def test_bad_config_values_raise_config_error_naming_the_option(flat, words):
     with pytest.raises(ConfigError, match=words):
         TrainConfig.from_flat({"task": "adding", "model": "lstm", **flat})
+
+
+def test_forget_bias_is_chrono_by_default_or_a_number_and_hashes_by_value():
+    base = {"task": "adding", "model": "lstm"}
+    assert TrainConfig.from_flat(base).forget_bias == "chrono"
+    two = TrainConfig.from_flat({**base, "forget_bias": "2"})  # as the CLI passes it
+    assert two.forget_bias == 2.0
+    assert two.run_id() == TrainConfig.from_flat({**base, "forget_bias": 2}).run_id()
+
+
+def test_chrono_init_spans_the_tasks_training_length(tmp_path):
+    """The trainer sizes chrono by the task's T: forget biases fill [0, log(T − 1)]."""
+    for T in (20, 400):
+        cfg = TrainConfig.from_flat(
+            {"task": "adding", "model": "lstm", "seq_len": T, "hidden_size": 512}
+        )
+        model = init_model(cfg, build_task("adding", {"seq_len": T}, 0))
+        u = model.core.bias_ih_l0.detach()[512:1024].exp()
+        assert u.min() >= 1 and u.max() <= T - 1 and u.max() > 0.9 * (T - 1)
 
 
 def test_epochs_on_an_endless_task_is_a_config_error(tmp_path):

@@ -138,7 +138,7 @@ def load_model(folder: str | Path) -> tuple[TrainConfig, Any, dict[str, Any]]:
     t = meta["task"]
     with torch.random.fork_rng(devices=[]):  # the initial values are overwritten below
         model = build_model(
-            cfg.model_spec(),
+            cfg.model_spec(t["seq_len"]),
             input_size=t["input_size"],
             output_size=t["output_size"],
             vocab_size=t["vocab_size"],

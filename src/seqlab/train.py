@@ -142,7 +142,7 @@ def init_model(config: TrainConfig, task: Task) -> SeqModel:
         )
     torch.manual_seed(_derive(config.seed, "init"))
     return build_model(
-        config.model_spec(),
+        config.model_spec(task.seq_len),
         input_size=task.input_size,
         output_size=task.output_size,
         vocab_size=task.vocab_size,

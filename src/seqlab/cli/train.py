@@ -74,8 +74,12 @@ def train(
     embed_dim: int | None = typer.Option(
         None, "--embed-dim", help="Token embedding size (default: the hidden size)."
     ),
-    forget_bias: float | None = typer.Option(
-        None, "--forget-bias", help=f"LSTM forget-gate bias at init ({_d('forget_bias')})."
+    forget_bias: str | None = typer.Option(
+        None,
+        "--forget-bias",
+        help="LSTM gate biases at init: a number (the forget-gate bias), or chrono (the "
+        "default: forget biases log U[1, T-1] spread over the units, input biases their "
+        "negatives).",
     ),
     dropout: float | None = typer.Option(
         None, "--dropout", help=f"Dropout probability ({_d('dropout')})."

@@ -43,14 +43,17 @@ __all__ = [
 class ModelSpec:
     """What to build. ``layers``: hidden layers for ``ffnn`` (0 = linear window), stacked
     layers for the recurrent models. ``window`` is used by ``ffnn`` only. ``embed_dim``
-    applies to token inputs (default: ``hidden_size``)."""
+    applies to token inputs (default: ``hidden_size``). ``forget_bias`` (LSTM family): a
+    number, or ``"chrono"`` with ``max_lag`` the longest lag to provide for (the training
+    sequence length); see ``seqlab.models.lstm.LSTM.reset_parameters``."""
 
     name: str
     hidden_size: int = 64
     layers: int = 1
     window: int = 5
     embed_dim: int | None = None
-    forget_bias: float = 1.0
+    forget_bias: float | str = 1.0
+    max_lag: int | None = None
     dropout: float = 0.0
     head: str = "linear"
 
@@ -78,7 +81,9 @@ def build_core(spec: ModelSpec, input_size: int) -> nn.Module:
     if spec.name == "gru":
         return GRU(input_size, H, L)
     variant = spec.name.split("-", 1)[1] if "-" in spec.name else "full"
-    return LSTM(input_size, H, L, variant=variant, forget_bias=spec.forget_bias)
+    return LSTM(
+        input_size, H, L, variant=variant, forget_bias=spec.forget_bias, max_lag=spec.max_lag
+    )
 
 
 def build_model(

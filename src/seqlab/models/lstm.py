@@ -26,6 +26,8 @@ import torch
 from seqlab.models._recurrent import RecurrentCore
 from seqlab.models.fused_seq import lstm_layer
 
+CHRONO = "chrono"  # forget_bias value: chrono initialisation (see LSTM.reset_parameters)
+
 VARIANT_BLOCKS: dict[str, tuple[str, ...]] = {
     "full": ("i", "f", "g", "o"),
     "nig": ("f", "g", "o"),
@@ -44,28 +46,53 @@ class LSTM(RecurrentCore):
         hidden_size: int,
         num_layers: int = 1,
         variant: str = "full",
-        forget_bias: float = 0.0,
+        forget_bias: float | str = 0.0,
+        max_lag: int | None = None,
     ) -> None:
         if variant not in VARIANT_BLOCKS:
             raise ValueError(f"unknown LSTM variant {variant!r}; one of {sorted(VARIANT_BLOCKS)}")
         self.variant = variant
         self.blocks = VARIANT_BLOCKS[variant]
         self.gate_blocks = len(self.blocks)
+        if forget_bias == CHRONO and (max_lag is None or max_lag < 2):
+            raise ValueError(f"chrono initialisation needs max_lag >= 2, got {max_lag}")
+        if forget_bias != CHRONO and not isinstance(forget_bias, int | float):
+            raise ValueError(f"forget_bias must be a number or {CHRONO!r}, got {forget_bias!r}")
         self.forget_bias = forget_bias
+        self.max_lag = max_lag
         super().__init__(input_size, hidden_size, num_layers)
 
     def reset_parameters(self) -> None:
-        """torch's U(-1/√H, 1/√H), then ``forget_bias`` added to ``bias_ih``'s f block.
+        """torch's U(-1/√H, 1/√H), then the gate biases set by ``forget_bias``:
 
-        A positive forget bias (Gers et al. 2000; Jozefowicz et al. 2015) starts the cell
-        remembering, which is what long lags need. 0 keeps torch's initialisation exactly.
+        - a number b: added to ``bias_ih``'s f block, so f ≈ σ(b) at init. A positive bias
+          (Gers et al. 2000; Jozefowicz et al. 2015) starts the cell remembering, with a
+          memory time of about 1/(1 − σ(b)) steps (b = 1: ~4 steps). 0 keeps torch's
+          initialisation exactly.
+        - ``"chrono"`` (Tallec & Ollivier 2018, "Can recurrent neural networks warp time?"):
+          per unit j, ``b_f[j] = log u_j`` with ``u_j ~ U[1, max_lag − 1]`` and
+          ``b_i[j] = −b_f[j]`` (in ``bias_ih``; the ``bias_hh`` entries are zeroed). A cell
+          with i = 0 and f = σ(log u) = u/(1 + u) forgets at rate 1/(1 + u), so the units'
+          memory times spread from ~2 steps to ~``max_lag``, the task's sequence length.
+          Long lags are then reachable from the first step instead of having to be learned.
         """
         super().reset_parameters()
-        if self.forget_bias and "f" in self.blocks:
-            k, H = self.blocks.index("f"), self.hidden_size
-            with torch.no_grad():
-                for layer in range(self.num_layers):
-                    getattr(self, f"bias_ih_l{layer}")[k * H : (k + 1) * H] += self.forget_bias
+        if "f" not in self.blocks:
+            return
+        H = self.hidden_size
+        f = slice(self.blocks.index("f") * H, (self.blocks.index("f") + 1) * H)
+        with torch.no_grad():
+            for layer in range(self.num_layers):
+                b_ih = getattr(self, f"bias_ih_l{layer}")
+                b_hh = getattr(self, f"bias_hh_l{layer}")
+                if self.forget_bias == CHRONO:
+                    u = 1.0 + (self.max_lag - 2) * torch.rand(H)  # U[1, max_lag − 1]
+                    b_ih[f], b_hh[f] = torch.log(u), 0.0
+                    if "i" in self.blocks:
+                        i = slice(self.blocks.index("i") * H, (self.blocks.index("i") + 1) * H)
+                        b_ih[i], b_hh[i] = -torch.log(u), 0.0
+                elif self.forget_bias:
+                    b_ih[f] += self.forget_bias
 
     @property
     def supports_fused(self) -> bool:

@@ -326,7 +326,7 @@ def vanishing_gradient(R: Results, p: Profile, out: Path) -> tuple[dict, str]:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(cfg.seed)
             fresh = build_model(
-                cfg.model_spec(),
+                cfg.model_spec(task.seq_len),
                 input_size=task.input_size,
                 output_size=task.output_size,
                 vocab_size=task.vocab_size,
