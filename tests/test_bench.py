@@ -48,6 +48,15 @@ def test_bad_thread_list_exits_2_with_a_message(capsys):
     assert "--threads" in capsys.readouterr().err
 
 
+def test_negative_solve_seed_exits_2(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["bench", "--solve-only", "--solve-seeds", "0,-1"])
+    assert e.value.code == 2
+    assert "--solve-seeds '0,-1': expected a comma-separated list of integers >= 0" in (
+        capsys.readouterr().err
+    )
+
+
 def test_solve_only_with_no_budget_exits_2(capsys):
     with pytest.raises(SystemExit) as e:
         main(["bench", "--solve-only", "--solve-seconds", "0"])
@@ -58,12 +67,25 @@ def test_solve_only_with_no_budget_exits_2(capsys):
 @pytest.mark.slow
 def test_solve_only_measures_time_to_solve_and_no_throughput(capsys):
     with pytest.raises(SystemExit) as e:
-        main(["bench", "--json", "--solve-only", "--solve-lens", "20", "--solve-seconds", "6"])
+        main(
+            [
+                "bench",
+                "--json",
+                "--solve-only",
+                "--solve-lens",
+                "20",
+                "--solve-seconds",
+                "4",
+                "--solve-seeds",
+                "0,3",
+            ]
+        )
     assert e.value.code == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["results"] == [] and doc["matmul_gflops"] is None
-    (row,) = doc["time_to_solve"]
-    assert row["seq_len"] == 20 and row["budget_s"] == 6 and row["steps"] > 0
+    rows = doc["time_to_solve"]
+    assert [(r["seq_len"], r["seed"]) for r in rows] == [(20, 0), (20, 3)]
+    assert all(r["budget_s"] == 4 and r["steps"] > 0 for r in rows)
 
 
 @pytest.mark.slow

@@ -13,15 +13,16 @@ from seqlab.cli.app import app
 from seqlab.errors import ConfigError
 
 
-def _int_list(text: str, option: str) -> tuple[int, ...]:
+def _int_list(text: str, option: str, minimum: int = 1) -> tuple[int, ...]:
     try:
         values = tuple(int(v) for v in text.split(",") if v.strip())
     except ValueError:
         values = ()
-    if not values or any(v < 1 for v in values):
+    if not values or any(v < minimum for v in values):
+        what = "positive integers" if minimum == 1 else f"integers >= {minimum}"
         raise ConfigError(
-            f"{option} {text!r}: expected a comma-separated list of positive integers, "
-            f"e.g. {option} 1,2."
+            f"{option} {text!r}: expected a comma-separated list of {what}, "
+            f"e.g. {option} {minimum},{minimum + 1}."
         )
     return values
 
@@ -60,6 +61,14 @@ def bench(
             "e.g. --solve-lens 1000 --solve-seconds 3600.",
         ),
     ] = None,
+    solve_seeds: Annotated[
+        str | None,
+        typer.Option(
+            "--solve-seeds",
+            help="Seeds of the time-to-solve runs, one run per T and seed (default 0), "
+            "e.g. --solve-seeds 0,1,2.",
+        ),
+    ] = None,
     solve_only: Annotated[
         bool, typer.Option("--solve-only", help="Only the time-to-solve runs, no throughput.")
     ] = False,
@@ -82,6 +91,8 @@ def bench(
         overrides["solve_seconds"] = solve_seconds
     if solve_lens is not None:
         overrides["solve_lens"] = _int_list(solve_lens, "--solve-lens")
+    if solve_seeds is not None:
+        overrides["solve_seeds"] = _int_list(solve_seeds, "--solve-seeds", minimum=0)
     if solve_seconds == 0:
         if solve_only:
             raise ConfigError("--solve-only with --solve-seconds 0 would measure nothing.")
