@@ -9,6 +9,8 @@ Protocol (issue 8), per configuration (B, H, I, T):
 * every candidate runs in the SAME process as its torch.nn reference, interleaved
   (A B C … A B C …, ``rounds`` rounds after one untimed warm-up round); a candidate's ratio
   is the median over rounds of (reference seconds / candidate seconds) in the same round;
+  each timed step follows an untimed pause (``SETTLE_S``) so that no candidate pays for the
+  threads its predecessor left spinning;
 * each thread count runs in ``processes`` fresh processes (2-thread timings on shared
   machines are bimodal between processes); reported values are medians over processes;
 * a round during which other processes used more than ``OTHERS_MAX`` of a core (from
@@ -59,6 +61,12 @@ __all__ = ["BenchConfig", "machine", "run_bench", "to_markdown"]
 
 OTHERS_MAX = 0.25  # cores other processes may use during a round that we keep
 SOLVED_MSE = 0.01
+# Untimed pause before each timed step. After a call, OpenBLAS's (NumPy's) worker threads
+# spin for ~0.1 s before sleeping; with 2 threads on 2 cores they took a core from whatever
+# ran next (torch.nn.LSTM, right after the NumPy LSTM in each round), which halved its
+# 2-thread throughput (bench runs 1-3). Measured: 43-55k tokens/s with the NumPy candidate
+# in the process, 103k without it, at B=64, H=128, I=32, T=100.
+SETTLE_S = 0.3
 
 
 @dataclass(frozen=True)
@@ -290,6 +298,7 @@ def _measure(cfg: BenchConfig, I: int, T: int, threads: int, peak: float) -> lis
     for r in range(cfg.rounds):
         busy0, cpu0, wall0 = _busy_seconds(), time.process_time(), time.perf_counter()
         for i, c in enumerate(cands):
+            time.sleep(SETTLE_S)  # let the previous candidate's spinning threads go idle
             t0 = time.perf_counter()
             c.step()
             secs[r][i] = time.perf_counter() - t0
