@@ -86,6 +86,9 @@ def test_solve_only_measures_time_to_solve_and_no_throughput(capsys):
     rows = doc["time_to_solve"]
     assert [(r["seq_len"], r["seed"]) for r in rows] == [(20, 0), (20, 3)]
     assert all(r["budget_s"] == 4 and r["steps"] > 0 for r in rows)
+    for r in rows:  # every evaluation, in order, and the best of them reported
+        steps = [h[0] for h in r["history"]]
+        assert steps == sorted(steps) and r["best_valid_mse"] == min(h[2] for h in r["history"])
 
 
 @pytest.mark.slow

@@ -34,7 +34,8 @@ grows with B·T. For the NumPy reference: tracemalloc's peak over one forward+ba
 
 Time-to-solve: ``seqlab.train`` with the default LSTM settings on ``adding`` at each T,
 a wall-clock budget, stopped (SIGTERM, checkpoint kept) at the first evaluation whose
-validation MSE is below 0.01; ``seconds`` is the trainer's wall time at that evaluation.
+validation MSE is below 0.01; ``seconds`` is the trainer's wall time at that evaluation;
+``history`` lists every evaluation as [step, seconds, validation MSE].
 """
 
 from __future__ import annotations
@@ -382,6 +383,7 @@ def time_to_solve(seq_len: int, budget_s: float, out: str, seed: int = 0) -> dic
         "steps": hit["step"] if hit else (rows[-1]["step"] if rows else 0),
         "solved": hit is not None,
         "best_valid_mse": min((r["valid_value"] for r in rows), default=None),
+        "history": [[r["step"], r["seconds"], r["valid_value"]] for r in rows],
         "budget_s": budget_s,
         "settings": {
             k: config.to_dict()[k]
