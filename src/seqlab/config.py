@@ -287,7 +287,8 @@ def _coerce(cfg: TrainConfig) -> None:
                 raise ValueError
         except (TypeError, ValueError):
             raise ConfigError(
-                f"option --forget-bias: expected a number or {CHRONO!r}, got {cfg.forget_bias!r}"
+                f"option --forget-bias: expected a number or {CHRONO!r}, got "
+                f"{cfg.forget_bias!r}. E.g. --forget-bias 1, or leave it out for chrono."
             ) from None
         object.__setattr__(cfg, "forget_bias", fb)
     if cfg.clip == 0:
