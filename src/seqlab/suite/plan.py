@@ -23,7 +23,8 @@ RECALL_LR = 1e-2
 # 1e-4) the LSTM sat at chance for all 600 steps on 3 of 3 seeds at d=30, with 2 it solved 3
 # of 3 (calibration grid, this machine). It affects the LSTM family only. It stays explicit
 # here, rather than the trainer's chrono default, because the recall experiments were
-# calibrated with it; chrono on recall has not been measured.
+# calibrated with it. Chrono does as well on recall: d=30, quick-profile settings, seeds
+# 0-2, test accuracy 1.0 by step 120 on each (2.0: by step 120-240; 1.0: 0.21 on seed 0).
 RECALL_FORGET_BIAS = 2.0
 
 
