@@ -51,8 +51,8 @@ class TrainConfig:
         (``seqlab.models.lstm.LSTM.reset_parameters``). Chrono spreads the units' memory
         times from ~2 steps to the task's training length T. With the former default of 1.0
         (memory ~4 steps) the LSTM never solved adding at T=1000 in 60 minutes (12,009 steps);
-        with chrono it did in ~1,200 steps, and T=100 and T=200 took half the steps
-        (``benchmarks/RESULTS.md``).
+        with chrono it did in 1,400-1,900 steps (7-11 min, 3 seeds), and T=100 and T=200
+        took half the steps (``benchmarks/RESULTS.md``).
 
     steps / epochs: ``epochs`` (when set) is resolved to steps from the task's training set
         size (finite-data tasks only) and overrides ``steps``.

@@ -80,17 +80,17 @@ class LSTM(RecurrentCore):
         if "f" not in self.blocks:
             return
         H = self.hidden_size
-        f = slice(self.blocks.index("f") * H, (self.blocks.index("f") + 1) * H)
+        rows = {n: slice(k * H, (k + 1) * H) for k, n in enumerate(self.blocks)}
+        f, i = rows["f"], rows.get("i")
         with torch.no_grad():
             for layer in range(self.num_layers):
                 b_ih = getattr(self, f"bias_ih_l{layer}")
                 b_hh = getattr(self, f"bias_hh_l{layer}")
                 if self.forget_bias == CHRONO:
-                    u = 1.0 + (self.max_lag - 2) * torch.rand(H)  # U[1, max_lag − 1]
-                    b_ih[f], b_hh[f] = torch.log(u), 0.0
-                    if "i" in self.blocks:
-                        i = slice(self.blocks.index("i") * H, (self.blocks.index("i") + 1) * H)
-                        b_ih[i], b_hh[i] = -torch.log(u), 0.0
+                    log_u = torch.log(1.0 + (self.max_lag - 2) * torch.rand(H))  # U[1, T − 1]
+                    b_ih[f], b_hh[f] = log_u, 0.0
+                    if i is not None:
+                        b_ih[i], b_hh[i] = -log_u, 0.0
                 elif self.forget_bias:
                     b_ih[f] += self.forget_bias
 
