@@ -80,7 +80,7 @@ def test_forget_bias_is_chrono_by_default_or_a_number_and_hashes_by_value():
     assert two.run_id() == TrainConfig.from_flat({**base, "forget_bias": 2}).run_id()
 
 
-def test_chrono_init_spans_the_tasks_training_length(tmp_path):
+def test_chrono_init_spans_the_tasks_training_length():
     """The trainer sizes chrono by the task's T: forget biases fill [0, log(T − 1)]."""
     for T in (20, 400):
         cfg = TrainConfig.from_flat(
