@@ -37,7 +37,7 @@ from typing import Any
 
 import torch
 
-from seqlab import rundir
+from seqlab import rundir, runlock
 from seqlab.checkpoint import (
     atomic_write_json,
     atomic_write_text,
@@ -196,11 +196,15 @@ def evaluate_sums(
     return sums
 
 
-def train(config: TrainConfig, out: str | Path, *, progress: str = "auto") -> dict[str, Any]:
+def train(
+    config: TrainConfig, out: str | Path, *, progress: str = "auto", wait: bool = True
+) -> dict[str, Any]:
     """Train (or resume, or skip) the run of ``config`` under ``out``; return its result.
 
     ``progress``: ``auto`` (a bar on a terminal, else log lines on stderr), ``bar``,
     ``log`` or ``quiet``. A finished run (``result.json`` present) is returned as stored.
+    One process trains a run directory at a time (``seqlab.runlock``): another one waits
+    for it and then returns its result, or with ``wait=False`` raises ``RunLocked``.
     """
     if progress not in PROGRESS_MODES:
         raise ConfigError(f"progress must be one of {PROGRESS_MODES}, got {progress!r}")
@@ -217,10 +221,31 @@ def train(config: TrainConfig, out: str | Path, *, progress: str = "auto") -> di
     total = resolve_steps(config, task)
     device = resolve_device(config.device)
     check_writable(folder)
-    clean_temporaries(folder)
-    forked = [device.index or 0] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=forked), _signal_flag() as stop:
-        return _Run(config, folder, device, task, total).go(stop, progress)
+    say = (lambda msg: None) if progress == "quiet" else _note
+    with runlock.hold(folder, wait=wait, on_wait=lambda h: say(_waiting(folder, h))) as lock:
+        if lock.stale is not None:
+            say(
+                f"took over the lock of {runlock.describe(lock.stale)}, which ended without "
+                "releasing it; resuming from its last checkpoint"
+            )
+        done = rundir.read_result(folder)  # the process we waited for may have finished it
+        if done is not None:
+            return done
+        clean_temporaries(folder)
+        forked = [device.index or 0] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=forked), _signal_flag() as stop:
+            return _Run(config, folder, device, task, total).go(stop, progress)
+
+
+def _note(message: str) -> None:
+    print(f"seqlab: note: {message}", file=sys.stderr, flush=True)
+
+
+def _waiting(folder: Path, holder: dict[str, Any] | None) -> str:
+    return (
+        f"{folder} is being trained by {runlock.describe(holder)}; waiting for it to finish "
+        "(Ctrl-C to stop waiting; --no-wait to fail at once instead)"
+    )
 
 
 class _Run:
