@@ -1,0 +1,114 @@
+"""What one model does with one input: next-step predictions, internal panels, saliency.
+
+Panels are read generically from the model's ``Trace`` (``seqlab.models.trace``), so a new
+model with a ``trace`` plugs in without changes here: every gate in ``trace.gates[layer]``
+(LSTM ``i f g o``, GRU ``r z n``, or whatever names a newer core uses), the cell state
+``c`` when the trace has one, and the hidden state ``h``. A model without ``trace`` (the
+window MLP) shows ``a``, the activations its read-out sees (``model.features``). Each panel
+is ``(H, T)``: units × steps.
+
+Saliency is gradient × input (Simonyan et al. 2014; Shrikumar et al. 2016) of the chosen
+output at position p with respect to each step's input vector e_t (the embedding for token
+runs, the raw input otherwise):
+
+    s_t = Σ_d e_{t,d} · ∂ y_p / ∂ e_{t,d}        y_p = log softmax(out_p)[k]  (classification)
+                                                  y_p = out_p[0]               (regression)
+
+Steps after p get exactly 0 (every model is causal), and so does every step outside a
+window MLP's window: it cannot see them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from seqlab.explore.runs import LoadedRun
+
+TOP_K = 5
+PANEL_ORDER = ("i", "f", "o", "c", "g", "r", "z", "n", "h", "a")
+PANEL_LABELS = {
+    "i": "input gate i",
+    "f": "forget gate f",
+    "o": "output gate o",
+    "g": "candidate g",
+    "c": "cell state c",
+    "r": "reset gate r",
+    "z": "update gate z",
+    "n": "candidate n",
+    "h": "hidden state h",
+    "a": "hidden activations (window MLP)",
+}
+
+
+def panel_label(name: str) -> str:
+    return PANEL_LABELS.get(name, f"{name}")
+
+
+def _ordered(names: list[str]) -> list[str]:
+    known = [n for n in PANEL_ORDER if n in names]
+    return known + sorted(n for n in names if n not in PANEL_ORDER)
+
+
+@torch.no_grad()
+def panels_of(run: LoadedRun, x: torch.Tensor, layer: int) -> tuple[torch.Tensor, dict]:
+    """``(output (B, T, O), {name: (B, T, H)})`` of one input batch at ``layer``."""
+    model = run.model
+    if not model.has_trace:
+        feats = model.features(x)  # (B, T, H)
+        return model.head(feats), {"a": feats}
+    tr = model.trace(x)
+    layer = min(layer, len(tr.hidden) - 1)
+    panels: dict[str, torch.Tensor] = dict(tr.gates[layer]) if tr.gates else {}
+    if tr.cell:
+        panels["c"] = tr.cell[layer]
+    panels["h"] = tr.hidden[layer]
+    return tr.output, {n: panels[n] for n in _ordered(list(panels))}
+
+
+def analyze(run: LoadedRun, x: torch.Tensor, layer: int) -> dict[str, Any]:
+    """Per-step predictions and every panel of one input ``x`` (batch of one)."""
+    out, panels = panels_of(run, x, layer)
+    result: dict[str, Any] = {
+        "panels": [
+            {
+                "name": name,
+                "label": panel_label(name),
+                "values": _round(p[0].T),  # (H, T)
+            }
+            for name, p in panels.items()
+        ]
+    }
+    if run.kind == "classification":
+        probs = out[0].float().softmax(-1)  # (T, O); log-probs of an adaptive head too
+        p, idx = probs.topk(min(TOP_K, probs.shape[-1]), dim=-1)  # (T, K)
+        result["predictions"] = [
+            [{"label": run.class_label(k), "p": round(q, 5)} for q, k in zip(ps, ks, strict=True)]
+            for ps, ks in zip(p.tolist(), idx.tolist(), strict=True)
+        ]
+    else:
+        result["outputs"] = _round(out[0])  # (T, O)
+    return result
+
+
+def saliency(run: LoadedRun, x: torch.Tensor, position: int) -> dict[str, Any]:
+    """Gradient × input of the output at ``position`` for every step (see module doc)."""
+    model = run.model
+    with torch.enable_grad():
+        e = model.embed(x) if model.embed is not None else x.clone()
+        e = e.detach().float().requires_grad_(True)  # (1, T, E)
+        out = model.head(model.drop(model.core(e)))  # (1, T, O)
+        if run.kind == "classification":
+            logp = out[0, position].float().log_softmax(-1)
+            k = int(logp.argmax())
+            y, target = logp[k], run.class_label(k)
+        else:
+            y, target = out[0, position, 0], f"output {float(out[0, position, 0]):.4g}"
+        (grad,) = torch.autograd.grad(y, e)
+    scores = (grad * e.detach()).sum(-1)[0]  # (T,)
+    return {"target": target, "scores": [round(float(s), 6) for s in scores]}
+
+
+def _round(t: torch.Tensor, digits: int = 4) -> list[list[float]]:
+    return torch.round(t.detach().double(), decimals=digits).tolist()
