@@ -92,7 +92,9 @@ def test_lstm_panels_match_a_numpy_lstm_in_float64(client, loaded):
 def test_saliency_is_gradient_times_input_checked_by_finite_differences(client, loaded):
     """s_t = Σ_d e_td ∂y/∂e_td is the derivative of y when e_t is scaled by (1 + ε)."""
     pos = len(ALICE.split()) - 1
-    body = client.post("/api/saliency", json={"text": ALICE, "position": pos}).json()
+    body = client.post(
+        "/api/saliency", json={"text": ALICE, "position": pos, "method": "gradient"}
+    ).json()
     views = {v["run"].rsplit("-", 1)[0]: v for v in body["models"]}
     for name in ("recall-lstm", "recall-gru", "recall-rnn"):
         run, v = loaded[name], views[name]
@@ -112,6 +114,32 @@ def test_saliency_is_gradient_times_input_checked_by_finite_differences(client, 
             fd.append((y(up) - y(down)) / (2 * eps))
         np.testing.assert_allclose(v["scores"], fd, rtol=1e-3, atol=2e-6, err_msg=name)
     ffnn = views["recall-ffnn"]["scores"]  # window 5: blind to everything earlier
+    assert all(s == 0.0 for s in ffnn[: pos - 4]) and any(s != 0.0 for s in ffnn[pos - 4 :])
+
+
+def test_occlusion_is_the_drop_in_log_p_when_one_step_is_zeroed(client, loaded):
+    pos = len(ALICE.split()) - 1
+    body = client.post("/api/saliency", json={"text": ALICE, "position": pos}).json()
+    assert body["method"] == "occlusion"
+    views = {v["run"].rsplit("-", 1)[0]: v for v in body["models"]}
+    for name in ("recall-lstm", "recall-ffnn", "text-lstm"):
+        run, v = loaded[name], views[name]
+        enc = run.encode_text(ALICE)
+        e0 = run.model.embed(enc.x).detach().double()  # (1, T, E)
+        core, head = _double(run.model.core), _double(run.model.head)
+        with torch.no_grad():
+            logp = head(core(e0))[0, enc.offset + pos].log_softmax(-1)
+            k = int(logp.argmax())
+            want = []
+            for t in range(e0.shape[1]):  # one sequence at a time, in float64
+                e = e0.clone()
+                e[0, t] = 0.0
+                want.append(
+                    (logp[k] - head(core(e))[0, enc.offset + pos].log_softmax(-1)[k]).item()
+                )
+        assert v["target"] == run.class_label(k)
+        np.testing.assert_allclose(v["scores"], want, atol=2e-5, err_msg=name)
+    ffnn = views["recall-ffnn"]["scores"]
     assert all(s == 0.0 for s in ffnn[: pos - 4]) and any(s != 0.0 for s in ffnn[pos - 4 :])
 
 

@@ -7,15 +7,19 @@ model with a ``trace`` plugs in without changes here: every gate in ``trace.gate
 window MLP) shows ``a``, the activations its read-out sees (``model.features``). Each panel
 is ``(H, T)``: units × steps.
 
-Saliency is gradient × input (Simonyan et al. 2014; Shrikumar et al. 2016) of the chosen
-output at position p with respect to each step's input vector e_t (the embedding for token
-runs, the raw input otherwise):
+Saliency says how much the output at position p depends on each step t's input vector
+e_t (the embedding for token runs, the raw input otherwise). Two methods:
 
-    s_t = Σ_d e_{t,d} · ∂ y_p / ∂ e_{t,d}        y_p = log softmax(out_p)[k]  (classification)
-                                                  y_p = out_p[0]               (regression)
+    occlusion (Zeiler & Fergus 2014):   s_t = y_p(e) − y_p(e with e_t ← 0)
+    gradient × input (Shrikumar et al. 2016):   s_t = Σ_d e_{t,d} · ∂ y_p / ∂ e_{t,d}
 
-Steps after p get exactly 0 (every model is causal), and so does every step outside a
-window MLP's window: it cannot see them.
+    y_p = log softmax(out_p)[k], k = the top class of the intact input   (classification)
+    y_p = out_p[0]                                                      (regression)
+
+Occlusion is the default: it reads at a glance (an LSTM sure of "food" loses most of its
+log-probability when "hungry" is blanked), where the gradient of a nearly certain
+prediction is close to 0 everywhere. Both give exactly 0 for steps after p (every model is
+causal) and for every step outside a window MLP's window: it cannot see them.
 """
 
 from __future__ import annotations
@@ -92,21 +96,37 @@ def analyze(run: LoadedRun, x: torch.Tensor, layer: int) -> dict[str, Any]:
     return result
 
 
-def saliency(run: LoadedRun, x: torch.Tensor, position: int) -> dict[str, Any]:
-    """Gradient × input of the output at ``position`` for every step (see module doc)."""
+def saliency(run: LoadedRun, x: torch.Tensor, position: int, method: str) -> dict[str, Any]:
+    """Occlusion or gradient × input of every step for the output at ``position``."""
     model = run.model
-    with torch.enable_grad():
-        e = model.embed(x) if model.embed is not None else x.clone()
-        e = e.detach().float().requires_grad_(True)  # (1, T, E)
-        out = model.head(model.drop(model.core(e)))  # (1, T, O)
-        if run.kind == "classification":
-            logp = out[0, position].float().log_softmax(-1)
-            k = int(logp.argmax())
-            y, target = logp[k], run.class_label(k)
-        else:
-            y, target = out[0, position, 0], f"output {float(out[0, position, 0]):.4g}"
-        (grad,) = torch.autograd.grad(y, e)
-    scores = (grad * e.detach()).sum(-1)[0]  # (T,)
+    e = (model.embed(x) if model.embed is not None else x).detach().float()  # (1, T, E)
+
+    def score(out: torch.Tensor, k: int | None) -> torch.Tensor:  # (B, T, O) -> (B,)
+        if run.kind != "classification":
+            return out[:, position, 0]
+        return out[:, position].float().log_softmax(-1)[:, k]
+
+    def forward(inputs: torch.Tensor) -> torch.Tensor:
+        return model.head(model.drop(model.core(inputs)))  # (B, T, O)
+
+    with torch.no_grad():
+        out = forward(e)
+    k = int(out[0, position].argmax()) if run.kind == "classification" else None
+    if run.kind == "classification":
+        target = run.class_label(k)
+    else:
+        target = f"output {float(out[0, position, 0]):.4g}"
+    if method == "occlusion":
+        T = e.shape[1]
+        blanked = e.repeat(T, 1, 1)  # (T, T, E): row t has step t zeroed
+        blanked[torch.arange(T), torch.arange(T)] = 0.0
+        with torch.no_grad():
+            scores = score(out, k)[0] - score(forward(blanked), k)  # (T,)
+    else:
+        with torch.enable_grad():
+            e = e.requires_grad_(True)
+            (grad,) = torch.autograd.grad(score(forward(e), k)[0], e)
+        scores = (grad * e.detach()).sum(-1)[0]  # (T,)
     return {"target": target, "scores": [round(float(s), 6) for s in scores]}
 
 

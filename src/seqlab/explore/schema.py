@@ -8,6 +8,8 @@ file path; runs are named by id, never by folder.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 MAX_TEXT_CHARS = 2000
@@ -48,6 +50,11 @@ class SaliencyRequest(InputSpec):
         ge=0,
         description="Index of the predicting step among the input's steps (0-based, "
         "counted over the typed words, or the example's steps).",
+    )
+    method: Literal["occlusion", "gradient"] = Field(
+        "occlusion",
+        description="occlusion: drop in the top class's log-probability when a step's input "
+        "is zeroed; gradient: gradient × input of that log-probability.",
     )
 
 

@@ -157,9 +157,9 @@ class Explorer:
                 continue
             pos = enc.offset + spec.position
             with self.lock:
-                s = saliency(r, enc.x, pos)
+                s = saliency(r, enc.x, pos, spec.method)
             views.append(view | {"tokens": enc.tokens, "offset": enc.offset, "position": pos} | s)
-        return {"method": "gradient × input", "models": views}
+        return {"method": spec.method, "models": views}
 
     def match(self, req: schema.MatchRequest) -> dict[str, Any]:
         r = self.run(req.run)

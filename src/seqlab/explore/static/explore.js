@@ -71,6 +71,7 @@ async function start() {
   $("input-form").addEventListener("submit", (ev) => { ev.preventDefault(); analyzeText(); });
   $("use-example").addEventListener("click", useExample);
   $("position").addEventListener("change", drawSaliency);
+  $("method").addEventListener("change", drawSaliency);
   $("layer").addEventListener("change", () => state.input && analyze(state.input));
   $("match-form").addEventListener("submit", (ev) => { ev.preventDefault(); runMatch(); });
   document.body.dataset.ready = "1";
@@ -163,7 +164,9 @@ function drawPredictions() {
     body.append(row);
   });
   table.append(body);
-  $("predictions").replaceChildren(table);
+  const host = $("predictions");
+  host.replaceChildren(table);
+  host.scrollTop = host.scrollHeight; // the last word's prediction is the one asked for
 }
 
 function shownWord(models, t, w) {
@@ -296,7 +299,7 @@ async function drawSaliency() {
   const position = Number($("position").value);
   let res;
   try {
-    res = await api("/api/saliency", { ...state.input, position, layer: 0 });
+    res = await api("/api/saliency", { ...state.input, position, method: $("method").value });
   } catch (e) { say(e.message, true); return; }
   const host = $("saliency");
   host.replaceChildren();
@@ -314,7 +317,7 @@ async function drawSaliency() {
       mark: "bar",
       encoding: {
         x: { field: "step", type: "ordinal", title: null, axis: { labelExpr: "toks[datum.value]", labelAngle: -55 } },
-        y: { field: "score", type: "quantitative", title: "grad × input" },
+        y: { field: "score", type: "quantitative", title: res.method },
         color: { condition: { test: "datum.score < 0", value: "#4c78a8" }, value: "#e45756" },
         tooltip: [{ field: "token", title: "step" }, { field: "score", format: ".5f" }],
       },
