@@ -30,6 +30,17 @@ import numpy as np
 ALICE = "on a rainy tuesday alice is hungry , then she drives to the nearest store to buy"
 
 
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def rss_kib(pid: int, field: str = "VmRSS") -> int:
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -81,6 +92,7 @@ def main() -> None:
         ("match", {"run": first["id"], "panel": first["panels"][-1], "units": [0, 1]}),
     ]
     rss_start = rss_kib(proc.pid)
+    load_before = os.getloadavg()
     rounds = []
     for _ in range(args.rounds):
         jobs = [bodies[i % len(bodies)] for i in range(args.requests)]
@@ -128,9 +140,12 @@ def main() -> None:
                 "rounds": rounds,
                 "exit_code_after_sigint": code,
                 "machine": {
-                    "cpu": platform.processor() or platform.machine(),
+                    "cpu": cpu_model(),
                     "cores": os.cpu_count(),
-                    "torch_threads_env": os.environ.get("OMP_NUM_THREADS"),
+                    "load_average_1min_before_after": [
+                        round(load_before[0], 1),
+                        round(os.getloadavg()[0], 1),
+                    ],
                 },
             },
             indent=2,

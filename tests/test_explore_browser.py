@@ -161,7 +161,8 @@ def test_type_hover_click_and_match_with_no_errors_and_no_remote_requests(server
             keep = os.environ.get("SEQLAB_EXPLORE_SCREENSHOT")
             if keep:
                 page.evaluate("window.scrollTo(0, 0)")
-                page.screenshot(path=keep, full_page=True)
+                clip = {"x": 0, "y": 0, "width": 1280, "height": 2000}  # input to saliency
+                page.screenshot(path=keep, full_page=True, clip=clip)
             context.close()
         finally:
             browser.close()
