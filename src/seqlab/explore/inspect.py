@@ -59,15 +59,18 @@ def _ordered(names: list[str]) -> list[str]:
 def panels_of(run: LoadedRun, x: torch.Tensor, layer: int) -> tuple[torch.Tensor, dict]:
     """``(output (B, T, O), {name: (B, T, H)})`` of one input batch at ``layer``."""
     model = run.model
-    if not model.has_trace:
+    tr = model.trace(x) if model.has_trace else None
+    depth = max(len(tr.hidden), len(tr.gates), len(tr.cell)) if tr is not None else 0
+    if tr is None or depth == 0:  # no state to show: the activations the read-out sees
         feats = model.features(x)  # (B, T, H)
         return model.head(feats), {"a": feats}
-    tr = model.trace(x)
-    layer = min(layer, len(tr.hidden) - 1)
-    panels: dict[str, torch.Tensor] = dict(tr.gates[layer]) if tr.gates else {}
-    if tr.cell:
+    layer = min(layer, depth - 1)
+    panels: dict[str, torch.Tensor] = dict(tr.gates[layer]) if layer < len(tr.gates) else {}
+    if layer < len(tr.cell):
         panels["c"] = tr.cell[layer]
-    panels["h"] = tr.hidden[layer]
+    if layer < len(tr.hidden):
+        panels["h"] = tr.hidden[layer]
+    panels = {n: p for n, p in panels.items() if p.dim() == 3}  # (B, T, H) ones only
     return tr.output, {n: panels[n] for n in _ordered(list(panels))}
 
 

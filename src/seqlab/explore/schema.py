@@ -13,7 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 MAX_TEXT_CHARS = 2000
-MAX_TOKENS = 200
+MAX_TOKENS = 200  # typed text
+MAX_EXAMPLE_STEPS = 1000  # test-set examples (an image as 784 pixels fits)
 MAX_UNITS = 64
 MAX_RESULTS = 50
 
