@@ -155,6 +155,15 @@ def test_type_hover_click_and_match_with_no_errors_and_no_remote_requests(server
             assert shown == [" ".join(m["tokens"]) for m in expect["results"]]
             assert shown, "no matches"
 
+            # select view: the units whose input gate stays >= 0.5 from "hungry" to the end
+            page.select_option("#span-from", str(step))
+            page.select_option("#span-to", str(len(words) - 1))
+            page.click("#span-select")
+            gate_i = next(p for p in views[lstm.id]["panels"] if p["name"] == "i")["values"]
+            off = views[lstm.id]["offset"]
+            on = [u for u, row in enumerate(gate_i) if min(row[off + step :]) >= 0.5]
+            assert page.input_value("#match-units") == ", ".join(map(str, on))
+
             shot = tmp_path / "explore.png"
             page.screenshot(path=str(shot), full_page=False)
             assert shot.stat().st_size > 10_000

@@ -73,6 +73,7 @@ async function start() {
   $("position").addEventListener("change", drawSaliency);
   $("method").addEventListener("change", drawSaliency);
   $("layer").addEventListener("change", () => state.input && analyze(state.input));
+  $("span-select").addEventListener("click", selectSpan);
   $("match-form").addEventListener("submit", (ev) => { ev.preventDefault(); runMatch(); });
   document.body.dataset.ready = "1";
 }
@@ -177,10 +178,31 @@ function shownWord(models, t, w) {
 }
 
 function fillPositions() {
-  const sel = $("position");
-  sel.replaceChildren();
-  state.analysis.words.forEach((w, t) => sel.append(option(String(t), `${t}: ${w}`)));
-  sel.value = String(state.analysis.words.length - 1);
+  for (const id of ["position", "span-from", "span-to"]) {
+    const sel = $(id);
+    sel.replaceChildren();
+    state.analysis.words.forEach((w, t) => sel.append(option(String(t), `${t}: ${w}`)));
+    sel.value = String(state.analysis.words.length - 1);
+  }
+}
+
+// LSTMVis's select view: the units of the chosen panel at or above the threshold at every
+// step of a span of the typed input become the match's units.
+function selectSpan() {
+  const a = state.analysis;
+  if (!a) { say("Show predictions for an input first.", true); return; }
+  const m = a.models.find((x) => x.run === $("match-run").value && !x.error);
+  const p = m && m.panels.find((x) => x.name === $("match-panel").value);
+  if (!p) { say("That model has no such panel for this input.", true); return; }
+  let lo = Number($("span-from").value), hi = Number($("span-to").value);
+  if (lo > hi) [lo, hi] = [hi, lo];
+  const thr = Number($("match-threshold").value);
+  const units = [];
+  p.values.forEach((row, u) => {
+    if (row.slice(m.offset + lo, m.offset + hi + 1).every((v) => v >= thr)) units.push(u);
+  });
+  $("match-units").value = units.join(", ");
+  say(`${units.length} unit(s) of ${p.label} are at or above ${thr} from step ${lo} to ${hi}.`, false);
 }
 
 // ----- charts ----------------------------------------------------------------------------
