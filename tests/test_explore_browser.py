@@ -164,6 +164,15 @@ def test_type_hover_click_and_match_with_no_errors_and_no_remote_requests(server
             on = [u for u, row in enumerate(gate_i) if min(row[off + step :]) >= 0.5]
             assert page.input_value("#match-units") == ", ".join(map(str, on))
 
+            # every control has a label (or, for a button, its text) for keyboard users
+            unlabeled = page.evaluate(
+                """() => Array.from(document.querySelectorAll('input, select, textarea, button'))
+                  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+                               && !(e.tagName === 'BUTTON' && e.textContent.trim()))
+                  .map(e => e.outerHTML.slice(0, 80))"""
+            )
+            assert unlabeled == []
+
             shot = tmp_path / "explore.png"
             page.screenshot(path=str(shot), full_page=False)
             assert shot.stat().st_size > 10_000
