@@ -327,3 +327,16 @@ def test_cli_prints_its_url_serves_and_stops_on_ctrl_c_with_exit_0(run_dirs):
     finally:
         if p.poll() is None:
             p.kill()
+
+
+def test_a_busy_port_is_a_clear_error_naming_the_option():
+    from seqlab.errors import DataValidationError
+    from seqlab.explore import bind
+
+    busy = bind("127.0.0.1", 0)
+    try:
+        port = busy.getsockname()[1]
+        with pytest.raises(DataValidationError, match=f"127.0.0.1:{port}.*--port"):
+            bind("127.0.0.1", port)
+    finally:
+        busy.close()
