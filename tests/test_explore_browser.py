@@ -3,7 +3,8 @@
 The server runs in a thread on a free port of 127.0.0.1; a route aborts (and records) every
 request that does not go to it. ``SEQLAB_EXPLORE_RUNS`` (run directories, separated by
 spaces) replaces the tiny test runs and ``SEQLAB_EXPLORE_SCREENSHOT`` (a .png path) keeps the
-screenshot: that is how the README's picture is made from the tour's runs.
+screenshots (the page's top, and the recall LSTM's gates as ``…-gates.png``): that is how
+the README's pictures are made, from the runs it names.
 """
 
 from __future__ import annotations
@@ -181,6 +182,8 @@ def test_type_hover_click_and_match_with_no_errors_and_no_remote_requests(server
                 page.evaluate("window.scrollTo(0, 0)")
                 clip = {"x": 0, "y": 0, "width": 1280, "height": 2000}  # input to saliency
                 page.screenshot(path=keep, full_page=True, clip=clip)
+                gates = page.locator(f".model-gates[data-run='{lstm.id}']")
+                gates.screenshot(path=keep.removesuffix(".png") + "-gates.png")
             context.close()
         finally:
             browser.close()
