@@ -6,7 +6,7 @@ DATA_DEBS    := bible-kjv fortunes fortunes-de dataset-fashion-mnist
 BROWSER_DEBS := chromium
 OUT ?= seqlab-report
 
-.PHONY: run test test-random faults bench lint data browser clean
+.PHONY: run test test-random faults bench lint data browser clean explore-assets
 
 $(VENV): pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
@@ -45,6 +45,19 @@ lint: $(VENV)
 ## make bench: performance ratios against torch.nn, measured side by side
 bench: $(VENV) data
 	.venv/bin/seqlab bench
+
+## make explore-assets: fetch the explore page's pinned chart library (Vega-Lite via
+## vega-embed) from the npm registry again and check it against the committed SHA256SUMS
+EXPLORE_VENDOR := src/seqlab/explore/static/vendor
+VEGA_PACKAGES  := vega@6.2.0 vega-lite@6.4.1 vega-embed@7.0.2
+explore-assets:
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	(cd "$$tmp" && npm pack --silent $(VEGA_PACKAGES) >/dev/null) && \
+	for spec in $(VEGA_PACKAGES); do name=$${spec%@*}; \
+	  tar xzf "$$tmp/$$name-$${spec##*@}.tgz" -C "$$tmp" && \
+	  cp "$$tmp/package/build/$$name.min.js" $(EXPLORE_VENDOR)/ && \
+	  cp "$$tmp/package/LICENSE" $(EXPLORE_VENDOR)/$$name.LICENSE && rm -rf "$$tmp/package"; \
+	done && cd $(EXPLORE_VENDOR) && sha256sum -c SHA256SUMS
 
 clean:
 	rm -rf .venv seqlab-report .pytest_cache
