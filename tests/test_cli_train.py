@@ -386,8 +386,11 @@ def test_gates_values_match_the_models_own_trace(recall_run, tmp_path, capsys):
     _, ids = encode(recall_run, meta, "alice is cold , buy")
     with torch.no_grad():
         tr = model.trace(ids)
-    np.testing.assert_allclose(got["f"], tr.gates[0]["f"][0].mean(-1).numpy(), rtol=1e-6)
-    np.testing.assert_allclose(got["c"], tr.cell[0][0].mean(-1).numpy(), rtol=1e-6)
+    # float32 means over H units: summation order (SIMD width, threads) moves them by a few
+    # ulps of the terms (~1e-7 absolute), and the cell mean can sit near 0: atol, not rtol.
+    f32 = {"rtol": 1e-5, "atol": 1e-6}
+    np.testing.assert_allclose(got["f"], tr.gates[0]["f"][0].mean(-1).numpy(), **f32)
+    np.testing.assert_allclose(got["c"], tr.cell[0][0].mean(-1).numpy(), **f32)
 
 
 def test_gates_on_a_model_without_gates_exits_2(tmp_path, capsys):
@@ -429,7 +432,7 @@ def _train_options() -> list:
     from seqlab.cli.app import app
 
     command = typer.main.get_command(app).commands["train"]
-    return [p for p in command.params if p.name not in ("out", "json_out", "quiet", "help")]
+    return [p for p in command.params if p.name not in ("out", "json_out", "quiet", "no_wait", "help")]
 
 
 # Values that differ from every default and pass validation, by option (others: by type).

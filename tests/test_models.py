@@ -175,6 +175,7 @@ def test_ablated_lstm_has_no_fused_kernel_and_auto_uses_trace(variant):
 def test_forget_bias_lands_in_the_f_block_of_bias_ih(variant):
     H, bias = 4, 5.0
     bound = 1 / H**0.5  # torch's init: U(−1/√H, 1/√H)
+    ulp = 1e-6  # (u + 5) − 5 in float32 can land an ulp of 5 outside u's range
     core = LSTM(3, H, 2, variant=variant, forget_bias=bias)
     blocks = VARIANT_BLOCKS[variant]
     for layer in range(2):
@@ -184,7 +185,7 @@ def test_forget_bias_lands_in_the_f_block_of_bias_ih(variant):
         for k, name in enumerate(blocks):
             shift = bias if name == "f" else 0.0
             block = b_ih[k * H : (k + 1) * H]
-            assert (block - shift).abs().max() <= bound, (layer, name)
+            assert (block - shift).abs().max() <= bound + ulp, (layer, name)
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -209,7 +210,8 @@ def test_chrono_init_sets_forget_biases_log_uniform_and_input_biases_their_negat
         f_ih, f_hh = block["f"]
         assert torch.all(f_hh == 0)
         u = f_ih.exp()  # must be U[1, T − 1]: check range, mean and a quantile
-        assert u.min() >= 1 and u.max() <= T - 1
+        rel = 1e-5  # exp(log u) in float32 returns u to within a few ulps
+        assert u.min() >= 1 - rel and u.max() <= (T - 1) * (1 + rel)
         assert abs(u.mean().item() - T / 2) < 0.05 * T
         assert abs(u.quantile(0.25).item() - (1 + 0.25 * (T - 2))) < 0.05 * T
         if "i" in blocks:

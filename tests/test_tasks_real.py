@@ -131,7 +131,9 @@ def test_text_unigram_model_scored_by_the_eval_loop_reproduces_the_baseline(text
     sums = MetricSums()
     for b in all_eval(text_task, "test"):
         sums.add(logits.expand(*b.x.shape, -1), b.y, b.mask, "classification")
-    assert sums.value("perplexity") == pytest.approx(text_task.chance, rel=1e-6)
+    # float32 log-probabilities summed per batch: the mean NLL carries an absolute error up to
+    # ~|NLL|·log2(n)·2^-24 (~1e-5), which is the perplexity's relative error
+    assert sums.value("perplexity") == pytest.approx(text_task.chance, rel=1e-4)
 
 
 def test_text_folder_with_split_files_is_used_as_given():

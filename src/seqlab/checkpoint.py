@@ -14,7 +14,8 @@ strings, lists and dicts only — nothing is unpickled. Best weights go to
 
 Test hook: ``SEQLAB_TEST_PAUSE_WRITE="NAME:N:MARKER"`` makes the N-th write of a file
 called NAME stop after its temporary file is complete and before the replace: it creates
-the file MARKER and sleeps, so a test can SIGKILL the process exactly there.
+the file MARKER and waits until a test deletes it (at most 120 s), so the test can SIGKILL
+the process exactly there, or act while it is paused and then let it go on.
 """
 
 from __future__ import annotations
@@ -156,4 +157,6 @@ def _maybe_pause(path: Path) -> None:
     _write_counts[name] = _write_counts.get(name, 0) + 1
     if _write_counts[name] == int(n):
         Path(marker).write_text(str(path))
-        time.sleep(120)
+        deadline = time.monotonic() + 120
+        while Path(marker).exists() and time.monotonic() < deadline:
+            time.sleep(0.02)

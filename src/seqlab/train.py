@@ -35,7 +35,7 @@ from typing import Any
 
 import torch
 
-from seqlab import rundir
+from seqlab import rundir, runlock
 from seqlab.checkpoint import (
     check_writable,
     clean_temporaries,
@@ -46,8 +46,8 @@ from seqlab.checkpoint import (
 )
 from seqlab.config import TrainConfig
 from seqlab.errors import ConfigError, SeqlabError, TrainingDiverged
+from seqlab.evaluate import evaluate, evaluate_sums
 from seqlab.interrupt import TrainingInterrupted, signal_flag
-from seqlab.metrics import MetricSums
 from seqlab.models import SeqModel, build_model
 from seqlab.models.adaptive import CUTOFFS, cutoffs_for
 from seqlab.progress import MODES as PROGRESS_MODES
@@ -108,43 +108,16 @@ def init_model(config: TrainConfig, task: Task) -> SeqModel:
     )
 
 
-def evaluate(model: SeqModel, task: Task, split: str, **kw: Any) -> float:
-    """``task.metric`` of ``model`` over the fixed ``split`` batches (``kw``: as
-    ``evaluate_sums``)."""
-    return evaluate_sums(model, task, split, **kw).value(task.metric)
-
-
-@torch.no_grad()
-def evaluate_sums(
-    model: SeqModel,
-    task: Task,
-    split: str,
-    *,
-    batch_size: int,
-    device: torch.device,
-    path: str = "auto",
-    max_batches: int | None = None,
-) -> MetricSums:
-    """The metric's running sums over ``split`` in eval mode (``.n`` = scored steps, for
-    intervals); at most ``max_batches`` batches."""
-    was_training = model.training
-    model.eval()
-    sums = MetricSums()
-    for i, batch in enumerate(task.eval_batches(split, batch_size)):
-        if max_batches is not None and i >= max_batches:
-            break
-        b = batch.to(device)
-        model.add_scores(sums, b.x, b.y, b.mask, task.kind, path=path)
-    model.train(was_training)
-    return sums
-
-
-def train(config: TrainConfig, out: str | Path, *, progress: str = "auto") -> dict[str, Any]:
+def train(
+    config: TrainConfig, out: str | Path, *, progress: str = "auto", wait: bool = True
+) -> dict[str, Any]:
     """Train (or resume, or skip) the run of ``config`` under ``out``; return its result.
 
     ``progress``: ``auto`` (a bar on a terminal, else log lines on stderr), ``bar``,
     ``log`` or ``quiet`` (``seqlab.progress``). A finished run (``result.json`` present) is
-    returned as stored; one with a checkpoint resumes from it.
+    returned as stored; one with a checkpoint resumes from it. One process trains a run
+    directory at a time (``seqlab.runlock``): another one waits for it and then returns its
+    result, or with ``wait=False`` raises ``RunLocked``.
     """
     if progress not in PROGRESS_MODES:
         raise ConfigError(f"progress must be one of {PROGRESS_MODES}, got {progress!r}")
@@ -161,10 +134,31 @@ def train(config: TrainConfig, out: str | Path, *, progress: str = "auto") -> di
     total = resolve_steps(config, task)
     device = resolve_device(config.device)
     check_writable(folder)
-    clean_temporaries(folder)
-    forked = [device.index or 0] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=forked), signal_flag() as stop:
-        return _Run(config, folder, device, task, total).go(stop, progress)
+    say = (lambda msg: None) if progress == "quiet" else _note
+    with runlock.hold(folder, wait=wait, on_wait=lambda h: say(_waiting(folder, h))) as lock:
+        if lock.stale is not None:
+            say(
+                f"took over the lock of {runlock.describe(lock.stale)}, which ended without "
+                "releasing it; resuming from its last checkpoint"
+            )
+        done = rundir.read_result(folder)  # the process we waited for may have finished it
+        if done is not None:
+            return done
+        clean_temporaries(folder)
+        forked = [device.index or 0] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=forked), signal_flag() as stop:
+            return _Run(config, folder, device, task, total).go(stop, progress)
+
+
+def _note(message: str) -> None:
+    print(f"seqlab: note: {message}", file=sys.stderr, flush=True)
+
+
+def _waiting(folder: Path, holder: dict[str, Any] | None) -> str:
+    return (
+        f"{folder} is being trained by {runlock.describe(holder)}; waiting for it to finish "
+        "(Ctrl-C to stop waiting; --no-wait to fail at once instead)"
+    )
 
 
 @dataclass

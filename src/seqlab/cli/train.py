@@ -102,13 +102,20 @@ def train(
     out: Path = typer.Option(Path("runs"), "--out", help="Folder of run directories."),
     json_out: bool = typer.Option(False, "--json", help="Print result.json on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
+    no_wait: bool = typer.Option(
+        False,
+        "--no-wait",
+        help="When another process is training the same run directory, exit 2 naming it "
+        "instead of waiting for it and reusing its result.",
+    ),
 ) -> None:
     """Train one model on one task; write (or resume, or reuse) its run directory.
 
     Example: seqlab train --task adding --model lstm --seq-len 50 --steps 2000
 
     Identical options give the same run directory: a finished run is shown again, an
-    interrupted one (Ctrl-C) resumes from its checkpoint.
+    interrupted one (Ctrl-C) resumes from its checkpoint, and one that another process is
+    training is waited for (or, with --no-wait, refused with exit 2).
     """
     from seqlab import rundir
     from seqlab.train import TrainingInterrupted
@@ -127,7 +134,7 @@ def train(
     folder = rundir.run_dir(cfg, out)
     finished_before = rundir.read_result(folder) is not None
     try:
-        result = train_run(cfg, out, progress="quiet" if quiet else "auto")
+        result = train_run(cfg, out, progress="quiet" if quiet else "auto", wait=not no_wait)
     except TrainingInterrupted as e:
         print(f"seqlab: interrupted: {e}", file=sys.stderr)
         raise typer.Exit(e.exit_code) from None
