@@ -432,7 +432,8 @@ def _train_options() -> list:
     from seqlab.cli.app import app
 
     command = typer.main.get_command(app).commands["train"]
-    return [p for p in command.params if p.name not in ("out", "json_out", "quiet", "no_wait", "help")]
+    not_run_options = ("out", "json_out", "quiet", "no_wait", "help")  # where and how to show
+    return [p for p in command.params if p.name not in not_run_options]
 
 
 # Values that differ from every default and pass validation, by option (others: by type).
