@@ -459,7 +459,7 @@ def test_every_train_option_reaches_the_config(param, monkeypatch, tmp_path, cap
 
     seen = {}
 
-    def fake_train(cfg, out, progress):
+    def fake_train(cfg, out, **_):
         seen["cfg"] = cfg
         raise SystemExit(0)
 
