@@ -48,6 +48,7 @@ from seqlab.config import TrainConfig
 from seqlab.errors import ConfigError, SeqlabError, TrainingDiverged
 from seqlab.evaluate import evaluate, evaluate_sums
 from seqlab.interrupt import TrainingInterrupted, signal_flag
+from seqlab.metrics import MetricSums
 from seqlab.models import SeqModel, build_model
 from seqlab.models.adaptive import CUTOFFS, cutoffs_for
 from seqlab.progress import MODES as PROGRESS_MODES
@@ -260,15 +261,7 @@ class _Run:
 
     def _evaluate_and_keep_best(self) -> None:
         cfg, st, task = self.config, self.state, self.task
-        value = evaluate(
-            self.model,
-            task,
-            "valid",
-            batch_size=cfg.eval_batch_size,
-            device=self.device,
-            path=cfg.path,
-            max_batches=cfg.eval_batches,
-        )
+        value = self._sums("valid", cfg.eval_batches).value(task.metric)
         st.history.append(
             {
                 "step": st.step,
@@ -292,6 +285,18 @@ class _Run:
             if cfg.patience is not None and st.bad_evals >= cfg.patience:
                 st.stopped = "early_stopping"
 
+    def _sums(self, split: str, max_batches: int | None = None) -> MetricSums:
+        cfg = self.config
+        return evaluate_sums(
+            self.model,
+            self.task,
+            split,
+            batch_size=cfg.eval_batch_size,
+            device=self.device,
+            path=cfg.path,
+            max_batches=max_batches,
+        )
+
     def _finish(self) -> dict[str, Any]:
         cfg, st, task = self.config, self.state, self.task
         weights = self.folder / rundir.WEIGHTS
@@ -300,14 +305,7 @@ class _Run:
             st.best_step = st.step
         self.model.load_state_dict(load_weights(weights))
         t0 = time.perf_counter()
-        sums = evaluate_sums(
-            self.model,
-            task,
-            "test",
-            batch_size=cfg.eval_batch_size,
-            device=self.device,
-            path=cfg.path,
-        )
+        sums = self._sums("test")  # the whole test split
         result = {
             "task": cfg.task,
             "model": cfg.model,
