@@ -52,13 +52,8 @@ def _config_option(f: dataclasses.Field) -> tuple[type, str]:
     """A config field's command-line type (a value one type can parse) and help."""
     hint = typing.get_type_hints(TrainConfig)[f.name]
     kinds = [k for k in typing.get_args(hint) or (hint,) if k is not type(None)]
-    default = (
-        ""
-        if f.default is None
-        else f" (default {f.default:g})"
-        if isinstance(f.default, float)
-        else f" (default {f.default})"
-    )
+    shown = f"{f.default:g}" if isinstance(f.default, float) else f.default
+    default = "" if f.default is None else f" (default {shown})"
     return (kinds[0] if len(kinds) == 1 else str), f.metadata[HELP] + default
 
 
