@@ -421,3 +421,69 @@ def test_gates_of_a_float_input_run_read_a_csv_sequence(tmp_path, capsys):
     bad.write_text("1,2,3\n")
     code, _, err = run(["gates", r["run_dir"], str(bad)], capsys)
     assert code == 2 and "(T, 2)" in err
+
+
+# ----- every option reaches the config ---------------------------------------------------
+
+
+def _train_options() -> list:
+    import typer.main
+
+    from seqlab.cli.app import app
+
+    command = typer.main.get_command(app).commands["train"]
+    not_run_options = ("out", "json_out", "quiet", "no_wait", "help")  # where and how to show
+    return [p for p in command.params if p.name not in not_run_options]
+
+
+# Values that differ from every default and pass validation, by option (others: by type).
+_VALUES = {
+    "task_opt": ("eval_size=16", ("eval_size", 16)),
+    "distance": ("7", 7),
+    "data": (".", str(Path(".").resolve())),
+    "forget_bias": ("2", 2.0),
+    "optimizer": ("sgd", "sgd"),
+    "schedule": ("cosine", "cosine"),
+    "device": ("cpu", "cpu"),
+    "path": ("trace", "trace"),
+    "head": ("adaptive", "adaptive"),
+}
+
+
+@pytest.mark.parametrize("param", _train_options(), ids=lambda p: p.name)
+def test_every_train_option_reaches_the_config(param, monkeypatch, tmp_path, capsys):
+    """`seqlab train --X v` puts v into the TrainConfig given to the trainer: as the field
+    X, or as the task option X. An option the command declares but drops fails here."""
+    import seqlab.train
+    from seqlab.config import TrainConfig
+
+    seen = {}
+
+    def fake_train(cfg, out, **_):
+        seen["cfg"] = cfg
+        raise SystemExit(0)
+
+    monkeypatch.setattr(seqlab.train, "train", fake_train)
+    if param.name in _VALUES:
+        arg, want = _VALUES[param.name]
+    elif param.type_descriptor.annotation is int:
+        arg, want = "3", 3
+    elif param.type_descriptor.annotation is float:
+        arg, want = "0.5", 0.5
+    else:
+        arg, want = "abc", "abc"
+    argv = ["train", "--task", "adding", "--model", "lstm", param.opts[0], arg]
+    if param.name in ("task", "model"):
+        argv = ["train", "--task", "copy", "--model", "gru"]
+        want = "copy" if param.name == "task" else "gru"
+    code, _, err = run([*argv, "--out", str(tmp_path)], capsys)
+    assert code == 0 and "cfg" in seen, err
+    cfg: TrainConfig = seen["cfg"]
+    if param.name == "task_opt":
+        key, value = want
+        assert cfg.task_options[key] == value
+    elif param.name in TrainConfig.field_names():
+        assert getattr(cfg, param.name) == want
+        assert getattr(cfg, param.name) != TrainConfig.__dataclass_fields__[param.name].default
+    else:
+        assert cfg.task_options[param.name] == want

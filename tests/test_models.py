@@ -221,9 +221,16 @@ def test_chrono_init_sets_forget_biases_log_uniform_and_input_biases_their_negat
             assert block[name][0].abs().max() <= bound
 
 
-def test_chrono_init_needs_the_lag_and_rejects_other_strings():
+def test_chrono_without_a_lag_keeps_torchs_init_and_other_strings_are_rejected():
+    """No T to size chrono by (a model built for counting or timing): torch's init, draw
+    for draw; a lag below 2 and strings other than 'chrono' are errors."""
+    torch.manual_seed(5)
+    ref = nn.LSTM(3, 4, 2)
+    ours = LSTM(3, 4, 2, forget_bias="chrono", generator=torch.Generator().manual_seed(5))
+    for name, p in ref.named_parameters():
+        assert torch.equal(getattr(ours, name), p), name
     with pytest.raises(ValueError, match="max_lag"):
-        LSTM(3, 4, forget_bias="chrono")
+        LSTM(3, 4, forget_bias="chrono", max_lag=1)
     with pytest.raises(ValueError, match="forget_bias"):
         LSTM(3, 4, forget_bias="big", max_lag=10)
 

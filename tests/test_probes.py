@@ -36,9 +36,10 @@ D, O = 3, 2
 
 
 def model64(name: str, H: int = 4, seed: int = 0, **kw):
-    with torch.random.fork_rng():  # build_model draws from torch's default generator
-        torch.manual_seed(seed)
-        model = build_model(ModelSpec(name, hidden_size=H, **kw), input_size=D, output_size=O)
+    g = torch.Generator().manual_seed(seed)
+    model = build_model(
+        ModelSpec(name, hidden_size=H, **kw), input_size=D, output_size=O, generator=g
+    )
     return model.double()
 
 

@@ -1,6 +1,6 @@
 """Performance: our models' training throughput against torch.nn, measured side by side.
 
-    result = run_bench(BenchConfig.quick())      # what ``seqlab bench --quick --json`` prints
+    result = run_bench(BenchConfig.quick_config())   # what ``seqlab bench --quick --json`` prints
 
 Protocol (issue 8), per configuration (B, H, I, T):
 
@@ -28,14 +28,11 @@ needed): ``6·W − 2·W_in``. For a 1-layer LSTM, W = 4H(I + H), W_in = 4HI. ``
 = achieved matrix FLOP rate / this machine's float32 matmul rate at the same thread count
 (best of several 1024² products).
 
-``peak_memory_mb``: what autograd holds between forward and backward (unique storages of
-the saved tensors and the output, parameters excluded) — the part of a step's peak that
-grows with B·T. For the NumPy reference: tracemalloc's peak over one forward+backward.
+``peak_memory_mb``: what autograd holds between forward and backward
+(``seqlab.probes.cost.saved_bytes`` with the output) — the part of a step's peak that grows
+with B·T. For the NumPy reference: tracemalloc's peak over one forward+backward.
 
-Time-to-solve: ``seqlab.train`` with the default LSTM settings on ``adding`` at each T,
-a wall-clock budget, stopped (SIGTERM, checkpoint kept) at the first evaluation whose
-validation MSE is below 0.01; ``seconds`` is the trainer's wall time at that evaluation;
-``history`` lists every evaluation as [step, seconds, validation MSE].
+Time-to-solve: ``seqlab.time_to_solve``.
 """
 
 from __future__ import annotations
@@ -43,8 +40,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import platform
-import signal
 import statistics
 import subprocess
 import sys
@@ -53,20 +48,18 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import torch
 
+from seqlab.machine import busy_seconds, machine, matmul_gflops
+from seqlab.probes.cost import saved_bytes
+
 __all__ = ["BenchConfig", "machine", "run_bench", "to_markdown"]
 
 OTHERS_MAX = 0.25  # cores other processes may use during a round that we keep
-SOLVED_MSE = 0.01
-# Untimed pause before each timed step. After a call, OpenBLAS's (NumPy's) worker threads
-# spin for ~0.1 s before sleeping; with 2 threads on 2 cores they took a core from whatever
-# ran next (torch.nn.LSTM, right after the NumPy LSTM in each round), which halved its
-# 2-thread throughput (bench runs 1-3). Measured: 43-55k tokens/s with the NumPy candidate
-# in the process, 103k without it, at B=64, H=128, I=32, T=100.
+# Untimed pause before each timed step: NumPy's BLAS threads spin ~0.1 s after a call and
+# would steal a core from the next candidate (benchmarks/RESULTS.md).
 SETTLE_S = 0.3
 
 
@@ -107,60 +100,6 @@ class BenchConfig:
         return replace(base, **overrides)
 
 
-# ----------------------------------------------------------------- the machine
-
-
-def machine() -> dict[str, Any]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "torch": torch.__version__,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "loadavg_at_start": _loadavg(),
-    }
-
-
-def _loadavg() -> list[float] | None:
-    try:
-        return [float(v) for v in Path("/proc/loadavg").read_text().split()[:3]]
-    except OSError:
-        return None
-
-
-def _busy_seconds() -> float | None:
-    """Busy CPU seconds of the whole machine so far (all cores), from /proc/stat."""
-    try:
-        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    except OSError:
-        return None
-    v = [int(f) for f in fields]
-    busy = v[0] + v[1] + v[2] + sum(v[5:8])  # user nice system irq softirq steal
-    return busy / os.sysconf("SC_CLK_TCK")
-
-
-def matmul_gflops(threads: int, n: int = 1024, tries: int = 7) -> float:
-    """This process's float32 matmul rate: best of ``tries`` n×n products."""
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    a @ b
-    best = float("inf")
-    for _ in range(tries):
-        t0 = time.perf_counter()
-        a @ b
-        best = min(best, time.perf_counter() - t0)
-    return 2 * n**3 / best / 1e9
-
-
 # ----------------------------------------------------------------- candidates
 
 
@@ -180,22 +119,6 @@ def _train_flops(module: torch.nn.Module) -> float:
     return 6.0 * W - 2.0 * mats[0].numel()  # mats[0]: weight_ih_l0 / the first layer
 
 
-def _saved_mb(run: Callable[[], torch.Tensor], params: list[torch.Tensor]) -> float:
-    ptrs = {p.untyped_storage().data_ptr() for p in params}
-    seen: dict[int, int] = {}
-
-    def pack(t: torch.Tensor) -> torch.Tensor:
-        s = t.untyped_storage()
-        if s.data_ptr() not in ptrs:
-            seen[s.data_ptr()] = max(seen.get(s.data_ptr(), 0), s.nbytes())
-        return t
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        out = run()
-    seen[out.untyped_storage().data_ptr()] = out.untyped_storage().nbytes()
-    return sum(seen.values()) / 2**20
-
-
 def _torch_candidate(model, path, reference, module, x, run) -> Candidate:
     params = [p for p in module.parameters() if p.requires_grad]
     dy = torch.randn(x.shape[0], x.shape[1], module_hidden(module))
@@ -203,9 +126,10 @@ def _torch_candidate(model, path, reference, module, x, run) -> Candidate:
     def step() -> None:
         torch.autograd.grad(run(), params, dy)
 
-    return Candidate(
-        model, path, reference, step, _train_flops(module), lambda: _saved_mb(run, params)
-    )
+    def memory_mb() -> float:
+        return saved_bytes(run, params, with_output=True) / 2**20
+
+    return Candidate(model, path, reference, step, _train_flops(module), memory_mb)
 
 
 def module_hidden(module: torch.nn.Module) -> int:
@@ -297,14 +221,14 @@ def _measure(cfg: BenchConfig, I: int, T: int, threads: int, peak: float) -> lis
     secs = [[0.0] * len(cands) for _ in range(cfg.rounds)]
     others = []
     for r in range(cfg.rounds):
-        busy0, cpu0, wall0 = _busy_seconds(), time.process_time(), time.perf_counter()
+        busy0, cpu0, wall0 = busy_seconds(), time.process_time(), time.perf_counter()
         for i, c in enumerate(cands):
             time.sleep(SETTLE_S)  # let the previous candidate's spinning threads go idle
             t0 = time.perf_counter()
             c.step()
             secs[r][i] = time.perf_counter() - t0
         wall = time.perf_counter() - wall0
-        busy1, cpu1 = _busy_seconds(), time.process_time()
+        busy1, cpu1 = busy_seconds(), time.process_time()
         if busy0 is None or busy1 is None:
             others.append(0.0)
         else:
@@ -338,72 +262,6 @@ def _measure(cfg: BenchConfig, I: int, T: int, threads: int, peak: float) -> lis
             }
         )
     return rows
-
-
-# ----------------------------------------------------------------- time to solve
-
-
-def time_to_solve(seq_len: int, budget_s: float, out: str, seed: int = 0) -> dict[str, Any]:
-    """Train the default LSTM on ``adding`` in a child process until validation MSE < 0.01
-    (then SIGTERM: the trainer checkpoints and stops) or until ``budget_s``. ``seed`` sets
-    the initial weights (chrono's draws included) and the training batches."""
-    from seqlab.config import TrainConfig
-    from seqlab.rundir import METRICS_JSONL, run_dir
-
-    config = TrainConfig(
-        task="adding", model="lstm", task_options={"seq_len": seq_len}, steps=10**7, seed=seed
-    )
-    config = replace(config, max_seconds=budget_s)
-    folder = run_dir(config, out)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "seqlab.bench", "--solve", json.dumps(config.to_dict()), out],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    hit = None
-    deadline = time.monotonic() + budget_s + 120
-    while proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(1.0)
-        hit = _first_solved(folder / METRICS_JSONL)
-        if hit is not None:
-            proc.send_signal(signal.SIGTERM)
-            break
-    try:
-        proc.wait(timeout=120)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    hit = hit or _first_solved(folder / METRICS_JSONL)
-    rows = _history(folder / METRICS_JSONL)
-    return {
-        "task": "adding",
-        "seq_len": seq_len,
-        "seed": seed,
-        "seconds": hit["seconds"] if hit else None,
-        "steps": hit["step"] if hit else (rows[-1]["step"] if rows else 0),
-        "solved": hit is not None,
-        "best_valid_mse": min((r["valid_value"] for r in rows), default=None),
-        "history": [[r["step"], r["seconds"], r["valid_value"]] for r in rows],
-        "budget_s": budget_s,
-        "settings": {
-            k: config.to_dict()[k]
-            for k in ("hidden_size", "lr", "batch_size", "clip", "forget_bias", "path")
-        },
-    }
-
-
-def _history(path: Path) -> list[dict]:
-    try:
-        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    except (OSError, json.JSONDecodeError):
-        return []
-
-
-def _first_solved(path: Path) -> dict | None:
-    for row in _history(path):
-        if row["valid_value"] is not None and row["valid_value"] < SOLVED_MSE:
-            return row
-    return None
 
 
 # ----------------------------------------------------------------- the whole run
@@ -443,6 +301,8 @@ def run_bench(cfg: BenchConfig, log: Callable[[str], None] = lambda s: None) -> 
         str(t): statistics.median(r["matmul_gflops"] for r in runs if r["threads"] == t)
         for t in cfg.threads
     }
+    from seqlab.time_to_solve import time_to_solve
+
     solve = []
     with tempfile.TemporaryDirectory(prefix="seqlab-bench-") as out:
         for T in cfg.solve_lens:
@@ -507,17 +367,11 @@ def to_markdown(result: dict[str, Any]) -> str:
 
 
 def _main(argv: list[str]) -> None:
-    """Child-process entry points (``python -m seqlab.bench --worker|--solve …``)."""
+    """The child-process entry point (``python -m seqlab.bench --worker CONFIG THREADS``)."""
     if argv[0] == "--worker":
         d = json.loads(argv[1])
         cfg = BenchConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
         print(json.dumps(worker(cfg, int(argv[2]))))
-    elif argv[0] == "--solve":
-        from seqlab.config import TrainConfig
-        from seqlab.train import TrainingInterrupted, train
-
-        with contextlib.suppress(TrainingInterrupted):
-            train(TrainConfig.from_dict(json.loads(argv[1])), argv[2], progress="quiet")
 
 
 if __name__ == "__main__":

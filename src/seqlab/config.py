@@ -6,7 +6,9 @@
 
 ``from_flat`` takes the long option names of ``seqlab train`` with ``_`` for ``-`` (the
 same keys a sweep grid uses). Keys that are fields of ``TrainConfig`` configure the model
-and the trainer; every other key is a task option, validated by ``build_task``.
+and the trainer; every other key is a task option, validated by ``build_task``. The model
+fields are ``ModelSpec``'s (``seqlab.models.MODEL_OPTIONS``): declared, defaulted and
+validated there once; each field's help text is its ``seqlab train`` option's.
 
 The run id is a hash of everything that can change the numbers (all fields, task options
 included), so identical configs share one run directory and reruns skip finished work.
@@ -15,130 +17,104 @@ included), so identical configs share one run directory and reruns skip finished
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
+import typing
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from seqlab.errors import ConfigError
-from seqlab.models.lstm import CHRONO
+from seqlab.models import MODEL_OPTIONS, ModelSpec
+from seqlab.options import bad, coerce, one_of, option, positive
 
 OPTIMIZERS = ("adamw", "sgd")
 SCHEDULES = ("constant", "cosine", "step")
 DEVICES = ("auto", "cpu", "cuda")
-PATHS = ("auto", "fused", "trace")
-HEADS = ("linear", "adaptive")
+#: ``--path`` values: the recurrent forward paths the trainer may use (not the depth
+#: probe's ``loop``, see ``seqlab.models._recurrent.FORWARD_PATHS``).
+TRAIN_PATHS = ("auto", "fused", "trace")
 # Task options that name files: stored absolute so the run id does not depend on the cwd.
 PATH_OPTIONS = ("data",)
 
+# TrainConfig's model fields, made from ModelSpec's (keyword-only: after the trainer's).
+_ModelOptions = dataclasses.make_dataclass(
+    "_ModelOptions",
+    [
+        (
+            f.name,
+            typing.get_type_hints(ModelSpec)[f.name],
+            field(default=f.default, metadata=f.metadata, kw_only=True),
+        )
+        for f in MODEL_OPTIONS
+    ],
+    frozen=True,
+)
+
 
 @dataclass(frozen=True)
-class TrainConfig:
-    """Model, optimisation and bookkeeping of one training run.
+class TrainConfig(_ModelOptions):
+    """Task, model, optimisation and bookkeeping of one training run.
 
-    Defaults were measured (CPU, seed 0, AdamW, clipping 1.0, LSTM): lr 3e-3 is the one
-    learning rate that worked everywhere we tried. On adding (T=50, H=64, batch 64) valid
-    MSE fell below 0.01 by step ~950 at 3e-3 and by ~550-650 at 1e-2 (two seeds); recall
-    (d=20) was solved by step 150 at 1e-2. But on KJV text (H=128, batch 32, limit 3000)
-    1e-2 was unstable (best valid perplexity 41.8, then rising fast) where 3e-3 gave 35.7;
-    on Fashion-MNIST rows the two were within 1 point (0.78 vs 0.77 after 300 steps).
-    So the default is 3e-3; long-lag synthetic runs can pass ``lr=1e-2`` for speed.
-    Hidden size 64 and batch 64 are conventional starting points, not tuned.
-
-    forget_bias: ``"chrono"`` (default) or a number; LSTM family only
-        (``seqlab.models.lstm.LSTM.reset_parameters``). Chrono spreads the units' memory
-        times from ~2 steps to the task's training length T. With the former default of 1.0
-        (memory ~4 steps) the LSTM never solved adding at T=1000 in 60 minutes (12,009 steps);
-        with chrono it did in 1,400-1,900 steps (7-11 min, 3 seeds), and T=100 and T=200
-        took half the steps (``benchmarks/RESULTS.md``).
-
-    steps / epochs: ``epochs`` (when set) is resolved to steps from the task's training set
-        size (finite-data tasks only) and overrides ``steps``.
-    clip: global gradient-norm threshold; ``None`` or 0 disables clipping.
-    schedule: ``constant``; ``cosine`` (to 0 at the last step); ``step`` (×0.1 at 50% and
-        again at 75% of the steps). ``warmup`` steps of linear warm-up come first.
-    eval_every: validate (and checkpoint) every this many steps, and always at the end.
-    eval_batches: at most this many validation batches per evaluation (None = all);
-        the final test always uses the whole test set.
-    patience: stop after this many evaluations without a validation improvement
-        (None = never stop early). The best-validation weights are kept either way.
-    checkpoint_every: checkpoint every this many steps (None = at evaluations only).
-    head: the read-out: ``linear`` (logits) or, for word-level text with a large vocabulary,
-        ``adaptive`` (an adaptive softmax, ``seqlab.models.adaptive``: the same exact
-        perplexity at about a tenth of the read-out's cost).
-    max_seconds: wall-clock budget for training (makes results depend on the machine).
+    The defaults are the ones measured to work across the tasks (``benchmarks/RESULTS.md``):
+    lr 3e-3 was the one rate stable everywhere tried; hidden size and batch 64 are
+    conventional starting points, not tuned. ``epochs`` (when set) is resolved to steps
+    from the task's training set size and overrides ``steps``; ``clip`` 0 is stored as
+    ``None`` (off). The model fields (``hidden_size`` … ``head``) are ``ModelSpec``'s.
     """
 
     task: str
     model: str
     task_options: dict[str, Any] = field(default_factory=dict)
-    # model (mirrors seqlab.models.ModelSpec)
-    hidden_size: int = 64
-    layers: int = 1
-    window: int = 5
-    embed_dim: int | None = None
-    forget_bias: float | str = "chrono"
-    dropout: float = 0.0
-    head: str = "linear"
     # optimisation
-    steps: int = 1000
-    epochs: float | None = None
-    batch_size: int = 64
-    lr: float = 3e-3
-    optimizer: str = "adamw"
-    weight_decay: float = 0.0
-    clip: float | None = 1.0
-    schedule: str = "constant"
-    warmup: int = 0
+    steps: int = option(1000, "Optimizer steps.")
+    epochs: float | None = option(None, "Passes over a finite training set (instead of --steps).")
+    batch_size: int = option(64, "Sequences per step.")
+    lr: float = option(3e-3, "Learning rate.")
+    optimizer: str = option("adamw", "adamw or sgd.")
+    weight_decay: float = option(0.0, "Weight decay.")
+    clip: float | None = option(1.0, "Global gradient-norm clipping; 0 turns it off.")
+    schedule: str = option(
+        "constant",
+        "Learning-rate schedule: constant, cosine (to 0 at the last step) or step (x0.1 at "
+        "50% and again at 75% of the steps).",
+    )
+    warmup: int = option(0, "Linear warm-up steps, before the schedule.")
     # evaluation and bookkeeping
-    eval_every: int = 100
-    eval_batch_size: int = 256
-    eval_batches: int | None = None
-    patience: int | None = None
-    checkpoint_every: int | None = None
-    seed: int = 0
-    device: str = "auto"
-    path: str = "auto"
-    max_seconds: float | None = None
+    eval_every: int = option(100, "Validate and checkpoint every N steps (and at the end).")
+    eval_batch_size: int = option(256, "Sequences per validation / test batch.")
+    eval_batches: int | None = option(
+        None, "At most N validation batches per check (default: all; the test uses all)."
+    )
+    patience: int | None = option(
+        None, "Stop after N checks without improvement (default: never stop early)."
+    )
+    checkpoint_every: int | None = option(
+        None, "Also checkpoint every N steps (default: at checks only)."
+    )
+    seed: int = option(0, "Random seed of the data, the initial weights and dropout.")
+    device: str = option("auto", "auto (CUDA when present, else CPU), cpu or cuda.")
+    path: str = option("auto", "Recurrent kernels: auto, fused (torch's) or trace (step loop).")
+    max_seconds: float | None = option(
+        None, "Stop training after this many seconds (results then depend on the machine)."
+    )
 
     def __post_init__(self) -> None:
-        _coerce(self)
-        from seqlab.models import MODEL_NAMES
-
-        def bad(name: str, problem: str, fix: str) -> ConfigError:
-            return ConfigError(f"option --{name.replace('_', '-')}: {problem}. {fix}")
-
         if not isinstance(self.task, str) or not self.task:
             raise bad("task", "missing", "Name a task, e.g. --task adding.")
-        if self.model not in MODEL_NAMES:
-            raise bad(
-                "model", f"unknown model {self.model!r}", f"Use one of {', '.join(MODEL_NAMES)}."
-            )
-        for name in (
-            "hidden_size",
-            "window",
-            "steps",
-            "batch_size",
-            "eval_every",
-            "eval_batch_size",
-        ):
-            if getattr(self, name) < 1:
-                raise bad(
-                    name, f"must be >= 1, got {getattr(self, name)}", "Use a positive integer."
-                )
-        min_layers = 0 if self.model == "ffnn" else 1
-        if self.layers < min_layers:
-            raise bad("layers", f"{self.model} needs >= {min_layers}, got {self.layers}", "")
-        for name in ("embed_dim", "eval_batches", "patience", "checkpoint_every"):
-            v = getattr(self, name)
-            if v is not None and v < 1:
-                raise bad(
-                    name, f"must be >= 1 when given, got {v}", "Leave it out for the default."
-                )
-        if not 0.0 <= self.dropout < 1.0:
-            raise bad("dropout", f"must be in [0, 1), got {self.dropout}", "E.g. --dropout 0.1.")
+        coerce(self)
+        if self.clip == 0:
+            object.__setattr__(self, "clip", None)
+        spec = self.model_spec()  # validates the model fields (ModelSpec's one validation)
+        for f in MODEL_OPTIONS:
+            object.__setattr__(self, f.name, getattr(spec, f.name))
+        positive(
+            self,
+            ("steps", "batch_size", "eval_every", "eval_batch_size"),
+            optional=("eval_batches", "patience", "checkpoint_every"),
+        )
         if not (math.isfinite(self.lr) and self.lr > 0):
             raise bad("lr", f"must be a positive number, got {self.lr}", "E.g. --lr 3e-3.")
         if self.epochs is not None and not (math.isfinite(self.epochs) and self.epochs > 0):
@@ -148,22 +124,23 @@ class TrainConfig:
         if self.clip is not None and not (math.isfinite(self.clip) and self.clip >= 0):
             raise bad("clip", f"must be >= 0, got {self.clip}", "Use 0 to disable clipping.")
         if self.warmup < 0:
-            raise bad("warmup", f"must be >= 0, got {self.warmup}", "")
+            raise bad("warmup", f"must be >= 0, got {self.warmup}")
         if self.max_seconds is not None and not self.max_seconds > 0:
-            raise bad("max_seconds", f"must be > 0, got {self.max_seconds}", "")
-        for name, allowed in (
-            ("optimizer", OPTIMIZERS),
-            ("schedule", SCHEDULES),
-            ("device", DEVICES),
-            ("path", PATHS),
-            ("head", HEADS),
-        ):
-            if getattr(self, name) not in allowed:
-                raise bad(
-                    name,
-                    f"unknown value {getattr(self, name)!r}",
-                    f"Use one of {', '.join(allowed)}.",
-                )
+            raise bad("max_seconds", f"must be > 0, got {self.max_seconds}")
+        one_of(
+            self,
+            {
+                "optimizer": OPTIMIZERS,
+                "schedule": SCHEDULES,
+                "device": DEVICES,
+                "path": TRAIN_PATHS,
+            },
+        )
+        if not isinstance(self.task_options, dict):
+            raise ConfigError(
+                f"task_options must be a dict, got {type(self.task_options).__name__}"
+            )
+        object.__setattr__(self, "task_options", dict(self.task_options))
         try:
             json.dumps(self.task_options, sort_keys=True, allow_nan=False)
         except (TypeError, ValueError) as e:
@@ -207,21 +184,13 @@ class TrainConfig:
         d["task_options"] = dict(sorted(self.task_options.items()))
         return d
 
-    def model_spec(self, max_lag: int | None = None):  # -> seqlab.models.ModelSpec
+    def model_spec(self, max_lag: int | None = None) -> ModelSpec:
         """The model to build; ``max_lag`` (the task's training sequence length) sizes the
         chrono initialisation (``forget_bias="chrono"``)."""
-        from seqlab.models import ModelSpec
-
         return ModelSpec(
             self.model,
-            hidden_size=self.hidden_size,
-            layers=self.layers,
-            window=self.window,
-            embed_dim=self.embed_dim,
-            forget_bias=self.forget_bias,
+            **{f.name: getattr(self, f.name) for f in MODEL_OPTIONS},
             max_lag=max(2, max_lag) if max_lag else None,
-            dropout=self.dropout,
-            head=self.head,
         )
 
     def run_id(self) -> str:
@@ -229,70 +198,3 @@ class TrainConfig:
         blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         digest = hashlib.sha256(blob.encode()).hexdigest()[:10]
         return f"{self.task}-{self.model}-{digest}"
-
-
-_POSITIVE = ("hidden_size", "window", "steps", "batch_size", "eval_every", "eval_batch_size")
-_INTS = (
-    "hidden_size",
-    "layers",
-    "window",
-    "steps",
-    "batch_size",
-    "warmup",
-    "eval_every",
-    "eval_batch_size",
-    "seed",
-)
-_OPT_INTS = ("embed_dim", "eval_batches", "patience", "checkpoint_every")
-_FLOATS = ("dropout", "lr", "weight_decay")
-_OPT_FLOATS = ("epochs", "clip", "max_seconds")
-
-
-def _coerce(cfg: TrainConfig) -> None:
-    """Normalise types (``"3e-3"`` -> 0.003, ``64.0`` -> 64) so equal configs hash equally.
-
-    ``clip=0`` means off and is stored as ``None`` for the same reason."""
-
-    def conv(name: str, kind: type, optional: bool) -> None:
-        v = getattr(cfg, name)
-        if v is None and optional:
-            return
-        try:
-            if kind is int:
-                f = float(v)
-                if not f.is_integer() or isinstance(v, bool):
-                    raise ValueError
-                out: Any = int(f)
-            else:
-                out = float(v)
-        except (TypeError, ValueError):
-            what = "an integer" if kind is int else "a number"
-            raise ConfigError(
-                f"option --{name.replace('_', '-')}: expected {what}, got {v!r}"
-            ) from None
-        object.__setattr__(cfg, name, out)
-
-    for n in _INTS:
-        conv(n, int, False)
-    for n in _OPT_INTS:
-        conv(n, int, True)
-    for n in _FLOATS:
-        conv(n, float, False)
-    for n in _OPT_FLOATS:
-        conv(n, float, True)
-    if cfg.forget_bias != CHRONO:
-        try:
-            fb = float(cfg.forget_bias)
-            if not math.isfinite(fb) or isinstance(cfg.forget_bias, bool):
-                raise ValueError
-        except (TypeError, ValueError):
-            raise ConfigError(
-                f"option --forget-bias: expected a number or {CHRONO!r}, got "
-                f"{cfg.forget_bias!r}. E.g. --forget-bias 1, or leave it out for chrono."
-            ) from None
-        object.__setattr__(cfg, "forget_bias", fb)
-    if cfg.clip == 0:
-        object.__setattr__(cfg, "clip", None)
-    if not isinstance(cfg.task_options, dict):
-        raise ConfigError(f"task_options must be a dict, got {type(cfg.task_options).__name__}")
-    object.__setattr__(cfg, "task_options", dict(cfg.task_options))

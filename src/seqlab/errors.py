@@ -17,7 +17,7 @@ class DataValidationError(SeqlabError):
     """Input data that cannot be used as given (missing file, bad CSV, NaN, too short …)."""
 
 
-class ConfigError(SeqlabError):
+class ConfigError(SeqlabError, ValueError):
     """An option or a combination of options that cannot work."""
 
 

@@ -11,21 +11,25 @@
 
 Identical configs map to the same folder (``TrainConfig.run_id``), so a rerun — by hand,
 by a sweep, on another executor — finds the result and skips the work, or finds the
-checkpoint and resumes.
+checkpoint and resumes. Every file is written atomically (``seqlab.checkpoint``); this
+module is the one place that knows their names and contents.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import platform
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from seqlab.checkpoint import atomic_write_json, atomic_write_text
 from seqlab.config import TrainConfig
 from seqlab.errors import DataValidationError
 
@@ -41,6 +45,70 @@ RESULT = "result.json"
 def run_dir(config: TrainConfig, out: str | Path) -> Path:
     """The folder of ``config``'s run under ``out`` (not created here)."""
     return Path(out) / config.run_id()
+
+
+METRIC_KEYS = ("step", "train_loss", "valid_value", "lr", "seconds")
+
+
+def write_start(
+    folder: Path, config: TrainConfig, task: Any, *, steps: int, device: torch.device, params: int
+) -> None:
+    """``config.json`` (and ``vocab.json`` for a token task): what the run is, before step 1."""
+    atomic_write_json(
+        folder / CONFIG,
+        {
+            "run_id": config.run_id(),
+            "config": config.to_dict(),
+            "resolved": {"steps": steps, "device": str(device)},
+            "seed": config.seed,
+            "params": params,
+            "task": task.describe(),
+            "environment": environment(device),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        },
+    )
+    vocab = vocabulary(task)
+    if vocab is not None:
+        atomic_write_json(folder / VOCAB, vocab)
+
+
+def write_metrics(folder: Path, history: list[dict[str, Any]]) -> None:
+    """The whole evaluation history as ``metrics.jsonl`` and ``metrics.csv`` (rewritten each
+    time, so lines logged after the last checkpoint vanish on resume)."""
+    atomic_write_text(folder / METRICS_JSONL, "".join(json.dumps(r) + "\n" for r in history))
+    csv = ",".join(METRIC_KEYS) + "\n"
+    csv += "".join(",".join(repr(r[k]) for k in METRIC_KEYS) + "\n" for r in history)
+    atomic_write_text(folder / METRICS_CSV, csv)
+
+
+def write_result(folder: Path, result: dict[str, Any]) -> None:
+    """``result.json``, last: from here on the run is finished and its checkpoint is gone."""
+    atomic_write_json(folder / RESULT, result)
+    with contextlib.suppress(OSError):
+        (folder / CHECKPOINT).unlink()
+
+
+def vocabulary(task: Any) -> dict[str, Any] | None:
+    """Input tokens and output class names of a token task, for ``predict`` / ``gates``."""
+    vocab = getattr(task, "vocab", None)
+    if not task.vocab_size or vocab is None:
+        return None
+    if isinstance(vocab, dict):  # token -> id
+        tokens = [t for t, _ in sorted(vocab.items(), key=lambda kv: kv[1])]
+    else:
+        tokens = [str(t) for t in vocab]
+    answers = getattr(task, "answers", None)
+    if answers is not None:
+        outputs: list[str] | None = [str(a) for a in answers]
+    elif task.output_size == len(tokens):
+        outputs = tokens
+    else:
+        outputs = None
+    return {
+        "tokens": tokens,
+        "outputs": outputs,
+        "lowercase": bool(getattr(task, "lowercase", True)),
+    }
 
 
 def read_result(folder: str | Path) -> dict[str, Any] | None:
@@ -136,13 +204,13 @@ def load_model(folder: str | Path) -> tuple[TrainConfig, Any, dict[str, Any]]:
         )
     cfg = TrainConfig.from_dict(meta["config"])
     t = meta["task"]
-    with torch.random.fork_rng(devices=[]):  # the initial values are overwritten below
-        model = build_model(
-            cfg.model_spec(t["seq_len"]),
-            input_size=t["input_size"],
-            output_size=t["output_size"],
-            vocab_size=t["vocab_size"],
-        )
+    model = build_model(
+        cfg.model_spec(t["seq_len"]),
+        input_size=t["input_size"],
+        output_size=t["output_size"],
+        vocab_size=t["vocab_size"],
+        generator=torch.Generator(),  # a private stream: the values are overwritten below
+    )
     model.load_state_dict(load_weights(weights))
     return cfg, model.eval(), meta
 

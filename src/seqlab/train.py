@@ -9,11 +9,12 @@ with ``MetricSums``; the best-validation weights are saved (``weights.safetensor
 checkpoint written; ``patience`` evaluations without improvement stop early. At the end the
 best weights are scored on the test split and ``result.json`` is written — last.
 
-Determinism: the model is initialised under ``torch.manual_seed(seed)`` inside
-``torch.random.fork_rng`` (the caller's global RNG is left untouched), batches come from
-an explicit ``torch.Generator`` and dropout draws from the forked global RNG; all three
-states are in the checkpoint. The same config on the same machine therefore gives
-bit-identical weights and metrics, interrupted and resumed or not.
+Determinism: three random streams, each seeded from the config's seed. The initial weights
+come from their own ``torch.Generator`` and the batches from another; dropout, which torch
+draws only from the global RNG, draws from it inside ``torch.random.fork_rng``, so the
+caller's global RNG state is left untouched. The batch and dropout streams' states are in
+the checkpoint. The same config on the same machine therefore gives bit-identical weights
+and metrics, interrupted and resumed or not.
 
 Faults: SIGINT / SIGTERM set a flag that the loop checks before each step; it then saves a
 checkpoint and raises ``TrainingInterrupted`` (exit code 130 / 143 in the CLI). A
@@ -23,15 +24,12 @@ checkpoint. An unwritable output folder raises ``checkpoint.OutputError``.
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import hashlib
-import json
 import math
-import signal
 import sys
-import threading
 import time
-from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +37,6 @@ import torch
 
 from seqlab import rundir, runlock
 from seqlab.checkpoint import (
-    atomic_write_json,
-    atomic_write_text,
     check_writable,
     clean_temporaries,
     load_checkpoint,
@@ -50,13 +46,19 @@ from seqlab.checkpoint import (
 )
 from seqlab.config import TrainConfig
 from seqlab.errors import ConfigError, SeqlabError, TrainingDiverged
+from seqlab.evaluate import evaluate, evaluate_sums
+from seqlab.interrupt import TrainingInterrupted, signal_flag
 from seqlab.metrics import MetricSums
 from seqlab.models import SeqModel, build_model
 from seqlab.models.adaptive import CUTOFFS, cutoffs_for
+from seqlab.progress import MODES as PROGRESS_MODES
+from seqlab.progress import Progress
 from seqlab.rundir import run_dir
+from seqlab.schedule import lr_at, resolve_steps
 from seqlab.tasks import Task, build_task
 
 __all__ = [
+    "TrainerState",
     "TrainingInterrupted",
     "evaluate",
     "init_model",
@@ -68,21 +70,7 @@ __all__ = [
     "train",
 ]
 
-PROGRESS_MODES = ("auto", "bar", "log", "quiet")
 DEFAULT_LR = TrainConfig.__dataclass_fields__["lr"].default
-
-
-class TrainingInterrupted(SeqlabError):
-    """SIGINT / SIGTERM arrived; a checkpoint was saved. ``exit_code`` is 128 + signal."""
-
-    def __init__(self, signum: int, step: int, folder: Path) -> None:
-        self.signum, self.step, self.folder = signum, step, folder
-        self.exit_code = 128 + signum
-        name = signal.Signals(signum).name
-        super().__init__(
-            f"{name} received: stopped after step {step} and saved a checkpoint in {folder}. "
-            "Run the same command again to resume where it stopped."
-        )
 
 
 def run_config(flat: dict[str, Any], out: str, progress: str = "quiet") -> dict[str, Any]:
@@ -98,37 +86,9 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def resolve_steps(config: TrainConfig, task: Task) -> int:
-    """``config.steps``, or ``epochs`` over the task's ``train_size`` examples."""
-    if config.epochs is None:
-        return config.steps
-    n = getattr(task, "train_size", None)
-    if not n:
-        raise ConfigError(
-            f"--epochs needs a task with a finite training set; {config.task!r} generates "
-            "fresh examples every step. Use --steps N instead."
-        )
-    return max(1, math.ceil(config.epochs * n / config.batch_size))
-
-
-def lr_at(config: TrainConfig, step: int, total: int) -> float:
-    """Learning rate for (0-based) ``step``: linear warm-up, then the schedule."""
-    base = config.lr
-    if config.warmup and step < config.warmup:
-        return base * (step + 1) / config.warmup
-    if config.schedule == "constant":
-        return base
-    progress = (step - config.warmup) / max(1, total - config.warmup)  # in [0, 1)
-    if config.schedule == "cosine":
-        return base * 0.5 * (1.0 + math.cos(math.pi * progress))
-    return base * (0.1 ** ((progress >= 0.5) + (progress >= 0.75)))  # "step"
-
-
 def init_model(config: TrainConfig, task: Task) -> SeqModel:
-    """The model of ``config`` for ``task`` with its initial weights (a function of the seed).
-
-    Seeds the global RNG: call it inside ``torch.random.fork_rng`` to leave the caller's
-    RNG state untouched (``train`` does)."""
+    """The model of ``config`` for ``task`` with its initial weights, drawn from a generator
+    seeded from ``config.seed`` (the global RNG is not touched)."""
     if config.head == "adaptive" and not (task.vocab_size and task.kind == "classification"):
         raise ConfigError(
             f"option --head adaptive: the {task.name} task does not predict words (its output "
@@ -140,60 +100,13 @@ def init_model(config: TrainConfig, task: Task) -> SeqModel:
             f"adaptive softmax needs more than {CUTOFFS[0] + 1}. Fix: leave --head out (a full "
             "softmax is cheap at this size), or lower --min-count."
         )
-    torch.manual_seed(_derive(config.seed, "init"))
     return build_model(
         config.model_spec(task.seq_len),
         input_size=task.input_size,
         output_size=task.output_size,
         vocab_size=task.vocab_size,
+        generator=torch.Generator().manual_seed(_derive(config.seed, "init")),
     )
-
-
-@torch.no_grad()
-def evaluate(
-    model: SeqModel,
-    task: Task,
-    split: str,
-    *,
-    batch_size: int,
-    device: torch.device,
-    path: str = "auto",
-    max_batches: int | None = None,
-) -> float:
-    """``task.metric`` of ``model`` over the fixed ``split`` batches (eval mode, no grad)."""
-    return evaluate_sums(
-        model,
-        task,
-        split,
-        batch_size=batch_size,
-        device=device,
-        path=path,
-        max_batches=max_batches,
-    ).value(task.metric)
-
-
-@torch.no_grad()
-def evaluate_sums(
-    model: SeqModel,
-    task: Task,
-    split: str,
-    *,
-    batch_size: int,
-    device: torch.device,
-    path: str = "auto",
-    max_batches: int | None = None,
-) -> MetricSums:
-    """The metric's running sums over ``split`` (``.n`` = scored steps, for intervals)."""
-    was_training = model.training
-    model.eval()
-    sums = MetricSums()
-    for i, batch in enumerate(task.eval_batches(split, batch_size)):
-        if max_batches is not None and i >= max_batches:
-            break
-        b = batch.to(device)
-        model.add_scores(sums, b.x, b.y, b.mask, task.kind, path=path)
-    model.train(was_training)
-    return sums
 
 
 def train(
@@ -202,14 +115,15 @@ def train(
     """Train (or resume, or skip) the run of ``config`` under ``out``; return its result.
 
     ``progress``: ``auto`` (a bar on a terminal, else log lines on stderr), ``bar``,
-    ``log`` or ``quiet``. A finished run (``result.json`` present) is returned as stored.
-    One process trains a run directory at a time (``seqlab.runlock``): another one waits
-    for it and then returns its result, or with ``wait=False`` raises ``RunLocked``.
+    ``log`` or ``quiet`` (``seqlab.progress``). A finished run (``result.json`` present) is
+    returned as stored; one with a checkpoint resumes from it. One process trains a run
+    directory at a time (``seqlab.runlock``): another one waits for it and then returns its
+    result, or with ``wait=False`` raises ``RunLocked``.
     """
     if progress not in PROGRESS_MODES:
         raise ConfigError(f"progress must be one of {PROGRESS_MODES}, got {progress!r}")
     folder = run_dir(config, out)
-    done = rundir.read_result(folder)
+    done = rundir.read_result(folder)  # reuse a finished run, or (below) start / resume it
     if done is not None:
         return done
     # Bad input fails before anything is written: no empty run directory is left behind.
@@ -233,7 +147,7 @@ def train(
             return done
         clean_temporaries(folder)
         forked = [device.index or 0] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=forked), _signal_flag() as stop:
+        with torch.random.fork_rng(devices=forked), signal_flag() as stop:
             return _Run(config, folder, device, task, total).go(stop, progress)
 
 
@@ -248,78 +162,86 @@ def _waiting(folder: Path, holder: dict[str, Any] | None) -> str:
     )
 
 
+@dataclass
+class TrainerState:
+    """The trainer's progress, checkpointed and restored field by field (with the weights,
+    the optimizer and the random streams, which ``_Run`` holds)."""
+
+    step: int = 0
+    best_value: float | None = None  # best validation value so far
+    best_step: int | None = None
+    bad_evals: int = 0  # evaluations since the last improvement (patience)
+    stopped: str = "steps"  # or "early_stopping", "max_seconds"
+    history: list[dict[str, Any]] = field(default_factory=list)  # one row per evaluation
+    loss_sum: float = 0.0  # training loss since the last evaluation
+    loss_n: int = 0
+    train_seconds: float = 0.0
+    wall_seconds: float = 0.0
+
+    @classmethod
+    def from_checkpoint(cls, ck: dict[str, Any]) -> TrainerState:
+        return cls(**{f.name: ck[f.name] for f in dataclasses.fields(cls)})
+
+
 class _Run:
-    """The state of one run while it trains (private: ``train`` is the interface)."""
+    """One run while it trains (private: ``train`` is the interface)."""
 
     def __init__(
         self, config: TrainConfig, folder: Path, device: torch.device, task: Task, total: int
     ) -> None:
-        self.config, self.folder, self.device, self.task, self.total = (
-            config,
-            folder,
-            device,
-            task,
-            total,
-        )
+        self.config, self.folder, self.device, self.task = config, folder, device, task
+        self.total = total
         self.model = init_model(config, task).to(device)
-        torch.manual_seed(_derive(config.seed, "dropout"))  # dropout's stream from here on
+        torch.manual_seed(_derive(config.seed, "dropout"))  # dropout's stream (forked RNG)
         params = list(self.model.parameters())
-        if config.optimizer == "adamw":
-            self.opt: torch.optim.Optimizer = torch.optim.AdamW(
-                params, lr=config.lr, weight_decay=config.weight_decay
-            )
-        else:
-            self.opt = torch.optim.SGD(params, lr=config.lr, weight_decay=config.weight_decay)
+        opt = torch.optim.AdamW if config.optimizer == "adamw" else torch.optim.SGD
+        self.opt = opt(params, lr=config.lr, weight_decay=config.weight_decay)
         self.batches = torch.Generator().manual_seed(_derive(config.seed, "batches"))
         self.n_params = sum(p.numel() for p in params)
-        self.step = 0
-        self.best_value: float | None = None
-        self.best_step: int | None = None
-        self.bad_evals = 0
-        self.history: list[dict[str, Any]] = []
-        self.loss_sum, self.loss_n = 0.0, 0
-        self.train_seconds = 0.0
-        self.wall_seconds = 0.0
-        self.stopped = "steps"
+        self.state = TrainerState()
         self.last_checkpoint: int | None = None
 
-    # ----- the loop ------------------------------------------------------------------
-
     def go(self, stop: dict[str, int | None], progress: str) -> dict[str, Any]:
-        cfg, task = self.config, self.task
-        ckpt_path = self.folder / rundir.CHECKPOINT
-        if ckpt_path.exists():
-            self._restore(load_checkpoint(ckpt_path))
+        cfg, st = self.config, self.state
+        if (self.folder / rundir.CHECKPOINT).exists():
+            st = self._restore(load_checkpoint(self.folder / rundir.CHECKPOINT))
         else:
-            self._write_start_files()
-        bar = _Progress(progress, self.total, self.step, task.metric)
-        t_wall = time.perf_counter() - self.wall_seconds
+            rundir.write_start(
+                self.folder,
+                cfg,
+                self.task,
+                steps=self.total,
+                device=self.device,
+                params=self.n_params,
+            )
+        bar = Progress(progress, self.total, st.step, self.task.metric)
+        t_wall = time.perf_counter() - st.wall_seconds
         try:
-            while self.step < self.total and self.stopped == "steps":
+            while st.step < self.total and st.stopped == "steps":
                 if stop["signum"] is not None:
                     self._checkpoint()
-                    raise TrainingInterrupted(stop["signum"], self.step, self.folder)
+                    raise TrainingInterrupted(stop["signum"], st.step, self.folder)
                 t0 = time.perf_counter()
                 loss = self._train_step()
-                self.train_seconds += time.perf_counter() - t0
-                self.wall_seconds = time.perf_counter() - t_wall
-                at_eval = self.step % cfg.eval_every == 0 or self.step == self.total
-                if cfg.max_seconds is not None and self.train_seconds >= cfg.max_seconds:
-                    self.stopped, at_eval = "max_seconds", True
+                st.train_seconds += time.perf_counter() - t0
+                st.wall_seconds = time.perf_counter() - t_wall
+                at_eval = st.step % cfg.eval_every == 0 or st.step == self.total
+                if cfg.max_seconds is not None and st.train_seconds >= cfg.max_seconds:
+                    st.stopped, at_eval = "max_seconds", True
                 if at_eval:
                     self._evaluate_and_keep_best()
                     self._checkpoint()
-                    bar.log(self.step, loss, self.history[-1]["valid_value"])
-                elif cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
+                    bar.log(st.step, loss, st.history[-1]["valid_value"])
+                elif cfg.checkpoint_every and st.step % cfg.checkpoint_every == 0:
                     self._checkpoint()
-                bar.update(self.step, loss)
+                bar.update(st.step, loss)
         finally:
             bar.close()
         return self._finish()
 
     def _train_step(self) -> float:
-        cfg = self.config
-        lr = lr_at(cfg, self.step, self.total)
+        cfg, st = self.config, self.state
+        lr = lr_at(cfg, st.step, self.total)
         for group in self.opt.param_groups:
             group["lr"] = lr
         b = self.task.train_batch(cfg.batch_size, self.batches).to(self.device)
@@ -332,119 +254,86 @@ class _Run:
         if cfg.clip:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.clip)
         self.opt.step()
-        self.step += 1
-        self.loss_sum += value
-        self.loss_n += 1
+        st.step += 1
+        st.loss_sum += value
+        st.loss_n += 1
         return value
 
     def _evaluate_and_keep_best(self) -> None:
-        cfg, task = self.config, self.task
-        value = evaluate(
-            self.model,
-            task,
-            "valid",
-            batch_size=cfg.eval_batch_size,
-            device=self.device,
-            path=cfg.path,
-            max_batches=cfg.eval_batches,
-        )
-        self.history.append(
+        cfg, st, task = self.config, self.state, self.task
+        value = self._sums("valid", cfg.eval_batches).value(task.metric)
+        st.history.append(
             {
-                "step": self.step,
-                "train_loss": self.loss_sum / max(1, self.loss_n),
+                "step": st.step,
+                "train_loss": st.loss_sum / max(1, st.loss_n),
                 "valid_value": value,
-                "lr": lr_at(cfg, self.step - 1, self.total),
-                "seconds": round(self.wall_seconds, 3),
+                "lr": lr_at(cfg, st.step - 1, self.total),
+                "seconds": round(st.wall_seconds, 3),
             }
         )
-        self.loss_sum, self.loss_n = 0.0, 0
-        self._write_metrics()
+        st.loss_sum, st.loss_n = 0.0, 0
+        rundir.write_metrics(self.folder, st.history)
         better = math.isfinite(value) and (
-            self.best_value is None
-            or (value > self.best_value if task.higher_is_better else value < self.best_value)
+            st.best_value is None
+            or (value > st.best_value if task.higher_is_better else value < st.best_value)
         )
         if better:
-            self.best_value, self.best_step, self.bad_evals = value, self.step, 0
+            st.best_value, st.best_step, st.bad_evals = value, st.step, 0
             save_weights(self.folder / rundir.WEIGHTS, self.model.state_dict())
         else:
-            self.bad_evals += 1
-            if cfg.patience is not None and self.bad_evals >= cfg.patience:
-                self.stopped = "early_stopping"
+            st.bad_evals += 1
+            if cfg.patience is not None and st.bad_evals >= cfg.patience:
+                st.stopped = "early_stopping"
 
-    def _finish(self) -> dict[str, Any]:
-        cfg, task = self.config, self.task
-        weights = self.folder / rundir.WEIGHTS
-        if self.best_step is None:  # validation never finite: keep the last weights
-            save_weights(weights, self.model.state_dict())
-            self.best_step = self.step
-        self.model.load_state_dict(load_weights(weights))
-        t0 = time.perf_counter()
-        sums = evaluate_sums(
+    def _sums(self, split: str, max_batches: int | None = None) -> MetricSums:
+        cfg = self.config
+        return evaluate_sums(
             self.model,
-            task,
-            "test",
+            self.task,
+            split,
             batch_size=cfg.eval_batch_size,
             device=self.device,
             path=cfg.path,
+            max_batches=max_batches,
         )
-        value = sums.value(task.metric)
+
+    def _finish(self) -> dict[str, Any]:
+        cfg, st, task = self.config, self.state, self.task
+        weights = self.folder / rundir.WEIGHTS
+        if st.best_step is None:  # validation never finite: keep the last weights
+            save_weights(weights, self.model.state_dict())
+            st.best_step = st.step
+        self.model.load_state_dict(load_weights(weights))
+        t0 = time.perf_counter()
+        sums = self._sums("test")  # the whole test split
         result = {
             "task": cfg.task,
             "model": cfg.model,
             "params": self.n_params,
             "metric": task.metric,
             "higher_is_better": task.higher_is_better,
-            "value": value,
+            "value": sums.value(task.metric),
             "test_n": int(sums.n),
-            "valid_value": self.best_value,
+            "valid_value": st.best_value,
             "chance": float(task.chance),
             "baselines": {k: float(v) for k, v in task.baselines().items()},
-            "steps": self.step,
+            "steps": st.step,
             "planned_steps": self.total,
-            "best_step": self.best_step,
-            "stopped": self.stopped,
-            "final_train_loss": self.history[-1]["train_loss"] if self.history else None,
-            "train_seconds": round(self.train_seconds, 3),
-            "wall_seconds": round(self.wall_seconds + time.perf_counter() - t0, 3),
+            "best_step": st.best_step,
+            "stopped": st.stopped,
+            "final_train_loss": st.history[-1]["train_loss"] if st.history else None,
+            "train_seconds": round(st.train_seconds, 3),
+            "wall_seconds": round(st.wall_seconds + time.perf_counter() - t0, 3),
             "seed": cfg.seed,
             "device": str(self.device),
             "run_id": cfg.run_id(),
             "run_dir": str(self.folder.resolve()),
             "config": cfg.to_dict(),
         }
-        atomic_write_json(self.folder / rundir.RESULT, result)
-        with contextlib.suppress(OSError):  # finished: the checkpoint has done its job
-            (self.folder / rundir.CHECKPOINT).unlink()
+        rundir.write_result(self.folder, result)
         return result
 
-    # ----- files ---------------------------------------------------------------------
-
-    def _write_start_files(self) -> None:
-        cfg, task = self.config, self.task
-        atomic_write_json(
-            self.folder / rundir.CONFIG,
-            {
-                "run_id": cfg.run_id(),
-                "config": cfg.to_dict(),
-                "resolved": {"steps": self.total, "device": str(self.device)},
-                "seed": cfg.seed,
-                "params": self.n_params,
-                "task": task.describe(),
-                "environment": rundir.environment(self.device),
-                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            },
-        )
-        vocab = _vocabulary(task)
-        if vocab is not None:
-            atomic_write_json(self.folder / rundir.VOCAB, vocab)
-
-    def _write_metrics(self) -> None:
-        lines = "".join(json.dumps(row) + "\n" for row in self.history)
-        atomic_write_text(self.folder / rundir.METRICS_JSONL, lines)
-        keys = ("step", "train_loss", "valid_value", "lr", "seconds")
-        csv = ",".join(keys) + "\n"
-        csv += "".join(",".join(repr(row[k]) for k in keys) + "\n" for row in self.history)
-        atomic_write_text(self.folder / rundir.METRICS_CSV, csv)
+    # ----- checkpoint: the state, the weights, the optimizer and the random streams ------
 
     def _checkpoint(self) -> None:
         rng = {"batches": self.batches.get_state(), "torch": torch.get_rng_state()}
@@ -455,24 +344,15 @@ class _Run:
             {
                 "format": 1,
                 "run_id": self.config.run_id(),
-                "step": self.step,
                 "model": self.model.state_dict(),
                 "optimizer": self.opt.state_dict(),
                 "rng": rng,
-                "best_value": self.best_value,
-                "best_step": self.best_step,
-                "bad_evals": self.bad_evals,
-                "stopped": self.stopped,
-                "history": self.history,
-                "loss_sum": self.loss_sum,
-                "loss_n": self.loss_n,
-                "train_seconds": self.train_seconds,
-                "wall_seconds": self.wall_seconds,
+                **asdict(self.state),
             },
         )
-        self.last_checkpoint = self.step
+        self.last_checkpoint = self.state.step
 
-    def _restore(self, ck: dict[str, Any]) -> None:
+    def _restore(self, ck: dict[str, Any]) -> TrainerState:
         if ck.get("run_id") != self.config.run_id():
             raise SeqlabError(
                 f"{self.folder / rundir.CHECKPOINT} belongs to run {ck.get('run_id')!r}, not "
@@ -484,21 +364,10 @@ class _Run:
         torch.set_rng_state(ck["rng"]["torch"])
         if self.device.type == "cuda" and "cuda" in ck["rng"]:
             torch.cuda.set_rng_state(ck["rng"]["cuda"], self.device)
-        for key in (
-            "step",
-            "best_value",
-            "best_step",
-            "bad_evals",
-            "stopped",
-            "history",
-            "loss_sum",
-            "loss_n",
-            "train_seconds",
-            "wall_seconds",
-        ):
-            setattr(self, key, ck[key])
-        self.last_checkpoint = self.step
-        self._write_metrics()  # drop lines a crash may have logged after the checkpoint
+        self.state = TrainerState.from_checkpoint(ck)
+        self.last_checkpoint = self.state.step
+        rundir.write_metrics(self.folder, self.state.history)  # drop lines logged after it
+        return self.state
 
     def _diverged_message(self, value: float, lr: float) -> str:
         cfg = self.config
@@ -509,7 +378,7 @@ class _Run:
             else f"No checkpoint was reached yet (the first is at step {cfg.eval_every})."
         )
         return (
-            f"training diverged: the loss became {value} at step {self.step + 1} "
+            f"training diverged: the loss became {value} at step {self.state.step + 1} "
             f"({cfg.optimizer}, learning rate {lr:g}, {clip}). Likely cause: the learning rate "
             "is too high"
             + ("" if cfg.clip else " and clipping is off")
@@ -523,107 +392,3 @@ class _Run:
 def _derive(seed: int, stream: str) -> int:
     """An independent 63-bit seed per random stream, stable across processes."""
     return int.from_bytes(hashlib.sha256(f"{seed}/{stream}".encode()).digest()[:8], "big") >> 1
-
-
-def _vocabulary(task: Task) -> dict[str, Any] | None:
-    """Input tokens and output class names of a token task, for ``predict`` / ``gates``."""
-    vocab = getattr(task, "vocab", None)
-    if not task.vocab_size or vocab is None:
-        return None
-    if isinstance(vocab, dict):  # token -> id
-        tokens = [t for t, _ in sorted(vocab.items(), key=lambda kv: kv[1])]
-    else:
-        tokens = [str(t) for t in vocab]
-    answers = getattr(task, "answers", None)
-    if answers is not None:
-        outputs: list[str] | None = [str(a) for a in answers]
-    elif task.output_size == len(tokens):
-        outputs = tokens
-    else:
-        outputs = None
-    return {
-        "tokens": tokens,
-        "outputs": outputs,
-        "lowercase": bool(getattr(task, "lowercase", True)),
-    }
-
-
-@contextlib.contextmanager
-def _signal_flag() -> Iterator[dict[str, int | None]]:
-    """SIGINT / SIGTERM set ``flag["signum"]`` instead of killing (main thread only)."""
-    flag: dict[str, int | None] = {"signum": None}
-    if threading.current_thread() is not threading.main_thread():
-        yield flag
-        return
-
-    def handler(signum: int, _frame: Any) -> None:
-        flag["signum"] = signum
-
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield flag
-    finally:
-        for s, h in previous.items():
-            signal.signal(s, h)
-
-
-class _Progress:
-    """A rich bar on a terminal; plain periodic lines on stderr otherwise; or nothing."""
-
-    def __init__(self, mode: str, total: int, start: int, metric: str) -> None:
-        if mode == "auto":
-            mode = "bar" if sys.stderr.isatty() else "log"
-        self.mode, self.total, self.metric = mode, total, metric
-        self.every = max(1, total // 10)
-        self.t0, self.s0 = time.perf_counter(), start
-        self.valid: float | None = None
-        self.printed = -1
-        self.bar = None
-        if mode == "bar":
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-            )
-
-            self.bar = Progress(
-                TextColumn("[bold]train"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[info]}"),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-                transient=False,
-            )
-            self.bar.start()
-            self.id = self.bar.add_task("train", total=total, completed=start, info="")
-
-    def _rate(self, step: int) -> float:
-        return (step - self.s0) / max(1e-9, time.perf_counter() - self.t0)
-
-    def _info(self, step: int, loss: float) -> str:
-        valid = "" if self.valid is None else f"  valid {self.metric} {self.valid:.4g}"
-        return f"loss {loss:.4g}{valid}  {self._rate(step):.1f} steps/s"
-
-    def update(self, step: int, loss: float) -> None:
-        if self.bar is not None:
-            self.bar.update(self.id, completed=step, info=self._info(step, loss))
-        elif self.mode == "log" and step % self.every == 0:
-            self._print(step, loss)
-
-    def log(self, step: int, loss: float, valid: float) -> None:
-        self.valid = valid
-        if self.mode == "log":
-            self._print(step, loss)
-
-    def _print(self, step: int, loss: float) -> None:
-        if step != self.printed:
-            self.printed = step
-            print(f"step {step}/{self.total}  {self._info(step, loss)}", file=sys.stderr)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()

@@ -171,14 +171,13 @@ def measure_step_seconds(
 ) -> float:
     """Seconds of one training step (forward and backward) of ``cand`` on a batch of the
     task's shape, measured here with ``threads`` torch threads."""
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        model = build_model(
-            cand.spec(),
-            input_size=task.input_size,
-            output_size=task.output_size,
-            vocab_size=task.vocab_size,
-        )
+    model = build_model(
+        cand.spec(),
+        input_size=task.input_size,
+        output_size=task.output_size,
+        vocab_size=task.vocab_size,
+        generator=torch.Generator().manual_seed(seed),
+    )
     before = torch.get_num_threads()
     torch.set_num_threads(max(1, threads))
     try:

@@ -134,14 +134,13 @@ def latency_ms_per_step(cand: Candidate, task: Task, repeats: int = 9) -> float:
     sequence of the task's T steps (batch 1), divided by T, on one CPU thread (or the GPU).
     The minimum over ``repeats`` timed passes (after two untimed ones): on a shared machine
     the other timings measure the neighbours, not the model."""
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        model = build_model(
-            cand.spec(),
-            input_size=task.input_size,
-            output_size=task.output_size,
-            vocab_size=task.vocab_size,
-        ).eval()
+    model = build_model(
+        cand.spec(),
+        input_size=task.input_size,
+        output_size=task.output_size,
+        vocab_size=task.vocab_size,
+        generator=torch.Generator().manual_seed(0),
+    ).eval()
     g = torch.Generator().manual_seed(0)
     T = task.seq_len
     if task.vocab_size:

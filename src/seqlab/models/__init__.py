@@ -1,33 +1,40 @@
-"""The four architectures behind one interface, and the registry that builds them by name.
+"""The architectures behind one interface, and the registry that builds them by name.
 
-    build_model(ModelSpec("lstm", hidden_size=64), input_size=3, output_size=2)
+    build_model(ModelSpec("lstm", hidden_size=64), input_size=3, output_size=2, generator=g)
 
 Names: ``ffnn`` (window MLP), ``rnn`` (Elman), ``lstm``, ``gru``, and the LSTM ablations
-``lstm-nig``, ``lstm-nfg``, ``lstm-nog``, ``lstm-cifg``.
+``lstm-nig``, ``lstm-nfg``, ``lstm-nog``, ``lstm-cifg``. Initial weights are drawn from the
+``generator`` passed (the global RNG when ``None``), so a seeded generator gives the same
+model without touching anyone else's random state.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import torch
 from torch import nn
 
 from seqlab.models.elman import RNN
 from seqlab.models.gru import GRU
-from seqlab.models.lstm import LSTM, VARIANT_BLOCKS
+from seqlab.models.lstm import FORGET_BIAS, LSTM, VARIANT_BLOCKS, parse_forget_bias
 from seqlab.models.network import SeqModel
 from seqlab.models.trace import Trace
 from seqlab.models.window_mlp import WindowMLP
+from seqlab.options import bad, coerce, one_of, option, positive
 
 RECURRENT = ("rnn", "lstm", "gru")
 ABLATIONS = tuple(f"lstm-{v}" for v in VARIANT_BLOCKS if v != "full")
 MODEL_NAMES = ("ffnn", *RECURRENT, *ABLATIONS)
+HEADS = ("linear", "adaptive")
 
 __all__ = [
     "ABLATIONS",
     "GRU",
+    "HEADS",
     "LSTM",
     "MODEL_NAMES",
+    "MODEL_OPTIONS",
     "RECURRENT",
     "RNN",
     "ModelSpec",
@@ -41,62 +48,94 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """What to build. ``layers``: hidden layers for ``ffnn`` (0 = linear window), stacked
-    layers for the recurrent models. ``window`` is used by ``ffnn`` only. ``embed_dim``
-    applies to token inputs (default: ``hidden_size``). ``forget_bias`` (LSTM family): a
-    number, or ``"chrono"`` with ``max_lag`` the longest lag to provide for (the training
-    sequence length); see ``seqlab.models.lstm.LSTM.reset_parameters``. A spec alone knows
-    no sequence length, so its default is the constant 1.0; the trainer's default is chrono
-    (``TrainConfig.model_spec`` passes the task's T)."""
+    """What to build: the one definition, default and validation of every model option.
+
+    ``TrainConfig`` takes its model fields from here (``MODEL_OPTIONS``) and
+    ``seqlab train`` one option per field, with the field's help text. ``max_lag`` is not
+    an option: the trainer passes the task's training sequence length, which sizes chrono.
+    Invalid values raise ``ConfigError`` (a ``ValueError``) naming the option and the fix.
+    """
 
     name: str
-    hidden_size: int = 64
-    layers: int = 1
-    window: int = 5
-    embed_dim: int | None = None
-    forget_bias: float | str = 1.0
+    hidden_size: int = option(64, "Hidden units.")
+    layers: int = option(1, "Stacked recurrent layers, or ffnn hidden layers (0: linear).")
+    window: int = option(5, "ffnn: the last k inputs it sees.")
+    embed_dim: int | None = option(None, "Token embedding size (default: the hidden size).")
+    forget_bias: float | str = option(
+        FORGET_BIAS,
+        "LSTM gate biases at init: a number (the forget-gate bias), or chrono (forget biases "
+        "log U[1, T-1] over the units, T the task's length; input biases their negatives).",
+    )
     max_lag: int | None = None
-    dropout: float = 0.0
-    head: str = "linear"
+    dropout: float = option(0.0, "Dropout probability (embedding and read-out input).")
+    head: str = option(
+        "linear", "Read-out: linear or adaptive (adaptive softmax; large vocabularies)."
+    )
 
     def __post_init__(self) -> None:
+        fix = "E.g. --forget-bias 1, or leave it out for chrono."
+        coerce(self, {"forget_bias": (parse_forget_bias, fix)})
         if self.name not in MODEL_NAMES:
-            raise ValueError(f"unknown model {self.name!r}; choose one of {', '.join(MODEL_NAMES)}")
-        if self.hidden_size < 1:
-            raise ValueError(f"hidden size must be >= 1, got {self.hidden_size}")
-        if self.window < 1:
-            raise ValueError(f"window must be >= 1, got {self.window}")
+            raise bad(
+                "model", f"unknown model {self.name!r}", f"Use one of {', '.join(MODEL_NAMES)}."
+            )
+        positive(self, ("hidden_size", "window"), optional=("embed_dim",))
         min_layers = 0 if self.name == "ffnn" else 1
         if self.layers < min_layers:
-            raise ValueError(f"{self.name} needs layers >= {min_layers}, got {self.layers}")
+            raise bad("layers", f"{self.name} needs >= {min_layers}, got {self.layers}")
         if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+            raise bad("dropout", f"must be in [0, 1), got {self.dropout}", "E.g. --dropout 0.1.")
+        one_of(self, {"head": HEADS})
 
 
-def build_core(spec: ModelSpec, input_size: int) -> nn.Module:
-    """The core alone: ``(B, T, input_size) -> (B, T, H)``."""
-    H, L = spec.hidden_size, spec.layers
+#: The model options (every field of ModelSpec but the name and the task-given ``max_lag``).
+MODEL_OPTIONS = tuple(
+    f for f in ModelSpec.__dataclass_fields__.values() if f.name not in ("name", "max_lag")
+)
+
+
+def build_core(
+    spec: ModelSpec, input_size: int, *, generator: torch.Generator | None = None
+) -> nn.Module:
+    """The core alone: ``(B, T, input_size) -> (B, T, H)``, initialised from ``generator``."""
+    H, L, g = spec.hidden_size, spec.layers, generator
     if spec.name == "ffnn":
-        return WindowMLP(input_size, H, window=spec.window, layers=L)
+        return WindowMLP(input_size, H, window=spec.window, layers=L, generator=g)
     if spec.name == "rnn":
-        return RNN(input_size, H, L)
+        return RNN(input_size, H, L, generator=g)
     if spec.name == "gru":
-        return GRU(input_size, H, L)
+        return GRU(input_size, H, L, generator=g)
     variant = spec.name.split("-", 1)[1] if "-" in spec.name else "full"
     return LSTM(
-        input_size, H, L, variant=variant, forget_bias=spec.forget_bias, max_lag=spec.max_lag
+        input_size,
+        H,
+        L,
+        variant=variant,
+        forget_bias=spec.forget_bias,
+        max_lag=spec.max_lag,
+        generator=g,
     )
 
 
 def build_model(
-    spec: ModelSpec, *, input_size: int, output_size: int, vocab_size: int | None = None
+    spec: ModelSpec,
+    *,
+    input_size: int,
+    output_size: int,
+    vocab_size: int | None = None,
+    generator: torch.Generator | None = None,
 ) -> SeqModel:
     """A full model. With ``vocab_size`` the input is ``(B, T)`` token ids, embedded to
-    ``embed_dim`` first (``input_size`` is then ignored)."""
-    if vocab_size:
-        embed_dim = spec.embed_dim or spec.hidden_size
-        core = build_core(spec, embed_dim)
-        return SeqModel(
-            core, output_size, vocab_size, embed_dim, dropout=spec.dropout, head=spec.head
-        )
-    return SeqModel(build_core(spec, input_size), output_size, dropout=spec.dropout, head=spec.head)
+    ``embed_dim`` first (``input_size`` is then ignored). Draws, all from ``generator``:
+    the core, then the embedding, then the head."""
+    embed_dim = (spec.embed_dim or spec.hidden_size) if vocab_size else None
+    core = build_core(spec, embed_dim or input_size, generator=generator)
+    return SeqModel(
+        core,
+        output_size,
+        vocab_size,
+        embed_dim,
+        dropout=spec.dropout,
+        head=spec.head,
+        generator=generator,
+    )

@@ -15,7 +15,7 @@ Three execution paths share these parameters:
   loop over steps (``trace(x, unrolled=True)``). Same numbers as ``trace``; its autograd
   graph has nodes per step.
 
-``auto`` picks the fastest correct path measured for the device (``seqlab.models.paths``).
+``auto`` picks the fastest correct path measured for the device (``auto_path``).
 """
 
 from __future__ import annotations
@@ -27,29 +27,21 @@ from torch import nn
 
 from seqlab.models.trace import Trace
 
-PATHS = ("auto", "fused", "trace", "loop")
+#: Every value ``forward(x, path)`` accepts; ``loop`` is for the depth probe, not training.
+FORWARD_PATHS = ("auto", "fused", "trace", "loop")
 
 
 def auto_path(core: RecurrentCore, x: torch.Tensor) -> str:
-    """The path ``auto`` runs: the fastest correct one, from measurements, never a guess.
+    """The path ``auto`` runs: the fastest correct one as measured, never a guess.
 
-    * a variant without a fused kernel (LSTM ablations): ``trace``;
-    * GPU: ``fused`` (cuDNN);
-    * CPU, training (autograd recording, parameters requiring grad): the core's
-      ``cpu_training_path(B, T)``. The GRU: ``trace`` (the sequence-level layer). The LSTM:
-      ``trace`` for long sequences in large batches (T >= 400 and B >= 64), else ``fused``
-      (oneDNN). Measured forward+backward of one layer, the paths interleaved
-      (``benchmarks/paths.py``; AMD EPYC, 2 cores, torch 2.13; RESULTS.md "How the trainer
-      picks its path"): oneDNN's time grows faster than T, the sequence-level layer's
-      linearly — at B=64 the sequence-level LSTM is 0.94–1.13× at T=400 and 1.00–1.26×
-      at T=1000, but 0.59–1.07× at T ≤ 100 (above 1 twice, by ≤ 7%), and at B=20
-      0.50–0.99× (one 1.09×); the sequence-level GRU is faster in 14 of 16 configurations
-      at T∈{35, 100} (up to 1.56×);
-    * CPU, inference (no grad): ``fused`` — its forward alone is 1.3–2× faster;
-    * RNN: ``fused`` (it has no sequence-level layer).
+    * no fused kernel (LSTM ablations): ``trace``; a GPU: ``fused`` (cuDNN);
+    * CPU inference (no grad): ``fused``, whose forward alone is faster;
+    * CPU training: the core's ``cpu_training_path(B, T)`` (the RNN has no sequence-level
+      layer: ``fused``).
 
-    The choice depends only on the device, the grad mode, the model and the input's shape
-    ``(B, T, D)``, never on a timing taken at run time, so a run stays bit-for-bit repeatable.
+    Why each choice: ``benchmarks/RESULTS.md``, "How the trainer picks its path". The choice
+    depends only on the device, the grad mode, the model and the input's shape, never on a
+    timing taken at run time, so a run stays bit-for-bit repeatable.
     """
     if not core.supports_fused:
         return "trace"
@@ -74,7 +66,14 @@ class RecurrentCore(nn.Module):
         """What ``auto`` trains with on a CPU for ``(batch, steps)`` inputs (see auto_path)."""
         return "fused"
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        *,
+        generator: torch.Generator | None = None,
+    ) -> None:
         super().__init__()
         if input_size < 1 or hidden_size < 1 or num_layers < 1:
             raise ValueError("input_size, hidden_size and num_layers must be >= 1")
@@ -88,17 +87,18 @@ class RecurrentCore(nn.Module):
             self.register_parameter(f"weight_hh_l{layer}", nn.Parameter(torch.empty(G * H, H)))
             self.register_parameter(f"bias_ih_l{layer}", nn.Parameter(torch.empty(G * H)))
             self.register_parameter(f"bias_hh_l{layer}", nn.Parameter(torch.empty(G * H)))
-        self.reset_parameters()
+        self.reset_parameters(generator)
 
     @property
     def output_size(self) -> int:
         return self.hidden_size
 
-    def reset_parameters(self) -> None:
-        """torch.nn's initialisation: every parameter ~ U(-1/√H, 1/√H)."""
+    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
+        """torch.nn's initialisation: every parameter ~ U(-1/√H, 1/√H), drawn from
+        ``generator`` (the global RNG when ``None``) in torch.nn's parameter order."""
         bound = 1.0 / math.sqrt(self.hidden_size)
         for p in self.parameters():
-            nn.init.uniform_(p, -bound, bound)
+            nn.init.uniform_(p, -bound, bound, generator=generator)
 
     def layer_params(self, layer: int) -> tuple[torch.Tensor, ...]:
         """``(weight_ih, weight_hh, bias_ih, bias_hh)`` of one layer."""
@@ -133,7 +133,7 @@ class RecurrentCore(nn.Module):
         if path in ("trace", "loop"):
             return self._trace_loop(x).hidden[-1]
         if path != "fused":
-            raise ValueError(f"unknown path {path!r}; one of {PATHS}")
+            raise ValueError(f"unknown path {path!r}; one of {FORWARD_PATHS}")
         if not self.supports_fused:
             raise ValueError(f"{type(self).__name__} variant has no fused kernel; use trace")
         return self._fused(x)

@@ -44,14 +44,16 @@ def cutoffs_for(vocab_size: int) -> list[int]:
 class AdaptiveSoftmax(nn.AdaptiveLogSoftmaxWithLoss):
     """torch's adaptive softmax with seqlab's read-out interface (see the module docstring)."""
 
-    def __init__(self, in_features: int, vocab_size: int) -> None:
+    def __init__(self, in_features: int, vocab_size: int, device=None, dtype=None) -> None:
         cutoffs = cutoffs_for(vocab_size)
         if not cutoffs:
             raise ValueError(
                 f"an adaptive softmax needs a vocabulary of more than {CUTOFFS[0] + 1} words, "
                 f"got {vocab_size}"
             )
-        super().__init__(in_features, vocab_size, cutoffs, div_value=DIV_VALUE)
+        super().__init__(
+            in_features, vocab_size, cutoffs, div_value=DIV_VALUE, device=device, dtype=dtype
+        )
         self.out_features = vocab_size
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:  # type: ignore[override]

@@ -1,11 +1,4 @@
-"""Gated recurrent unit, gate order r|z|n as torch.nn.GRU.
-
-    r = σ(W_ir x + b_ir + W_hr h + b_hr)        z = σ(W_iz x + b_iz + W_hz h + b_hz)
-    n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
-    h' = (1 − z) ⊙ n + z ⊙ h
-
-Parameters per layer: ``weight_ih_l{l}`` (3H, D_l), ``weight_hh_l{l}`` (3H, H), two biases (3H,).
-"""
+"""Gated recurrent unit, gate order r|z|n as torch.nn.GRU."""
 
 from __future__ import annotations
 
@@ -16,6 +9,24 @@ from seqlab.models.fused_seq import gru_layer
 
 
 class GRU(RecurrentCore):
+    r"""Gated recurrent unit with torch.nn.GRU's parameters, gate order and equations.
+
+    For each layer, at each step t (``x`` the layer's input, ``h`` the previous state)::
+
+        r = σ(W_ir x + b_ir + W_hr h + b_hr)        z = σ(W_iz x + b_iz + W_hz h + b_hz)
+        n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
+        h' = (1 − z) ⊙ n + z ⊙ h
+
+    Shapes: input ``(B, T, D)``; output ``(B, T, H)``, the top layer's ``h`` at every step;
+    the state starts at zero. B = batch, T = steps, D = ``input_size``, H = ``hidden_size``.
+
+    Parameters of layer ``l`` (``D_0 = D``, ``D_l = H`` above), the gate blocks stacked
+    ``W_r | W_z | W_n`` as torch.nn.GRU; every entry ~ U(−1/√H, 1/√H) at init:
+
+        weight_ih_l{l}  (3H, D_l)      weight_hh_l{l}  (3H, H)
+        bias_ih_l{l}    (3H,)          bias_hh_l{l}    (3H,)
+    """
+
     gate_blocks = 3
 
     def cpu_training_path(self, batch: int, steps: int) -> str:

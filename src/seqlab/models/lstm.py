@@ -1,25 +1,8 @@
-"""Long short-term memory, gate order i|f|g|o as torch.nn.LSTM, plus the classic ablations.
-
-    i = σ(W_ii x + b_ii + W_hi h + b_hi)      f = σ(W_if x + b_if + W_hf h + b_hf)
-    g = tanh(W_ig x + b_ig + W_hg h + b_hg)   o = σ(W_io x + b_io + W_ho h + b_ho)
-    c' = f ⊙ c + i ⊙ g                        h' = o ⊙ tanh(c')
-
-Parameters per layer: ``weight_ih_l{l}`` (4H, D_l), ``weight_hh_l{l}`` (4H, H), ``bias_ih_l{l}``
-and ``bias_hh_l{l}`` (4H,). An ablation drops the rows of the gate it removes, so its
-parameter count is what it really has (3H rows instead of 4H):
-
-    variant  learned blocks  fixed gate
-    full     i f g o         -
-    nig      f g o           i = 1           (no input gate)
-    nfg      i g o           f = 1           (no forget gate: the cell only accumulates)
-    nog      i f g           o = 1           (no output gate: the cell is always exposed)
-    cifg     f g o           i = 1 − f       (coupled input and forget gate)
-
-Ablations run on the trace path only (``seqlab.models.fused_seq.lstm_layer``, or the step
-loop); the full LSTM also has the fused kernel.
-"""
+"""Long short-term memory, gate order i|f|g|o as torch.nn.LSTM, plus the classic ablations."""
 
 from __future__ import annotations
+
+import math
 
 import torch
 
@@ -27,6 +10,23 @@ from seqlab.models._recurrent import RecurrentCore
 from seqlab.models.fused_seq import lstm_layer
 
 CHRONO = "chrono"  # forget_bias value: chrono initialisation (see LSTM.reset_parameters)
+#: The one default of ``forget_bias`` (``LSTM``, ``ModelSpec``, ``TrainConfig``, ``--forget-bias``):
+#: chrono solved adding at T=1000 in minutes where a bias of 1 had not in an hour (RESULTS.md).
+FORGET_BIAS = CHRONO
+
+
+def parse_forget_bias(value: object) -> float | str:
+    """``"chrono"``, or ``value`` as a finite float (``"2"`` -> 2.0); ValueError otherwise."""
+    if value == CHRONO:
+        return CHRONO
+    try:
+        fb = float(value)  # type: ignore[arg-type]
+        if isinstance(value, bool) or not math.isfinite(fb):
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ValueError(f"expected a number or {CHRONO!r}, got {value!r}") from None
+    return fb
+
 
 VARIANT_BLOCKS: dict[str, tuple[str, ...]] = {
     "full": ("i", "f", "g", "o"),
@@ -38,6 +38,37 @@ VARIANT_BLOCKS: dict[str, tuple[str, ...]] = {
 
 
 class LSTM(RecurrentCore):
+    r"""Long short-term memory with torch.nn.LSTM's parameters, gate order and equations.
+
+    For each layer, at each step t (``x`` the layer's input, ``h``, ``c`` the previous state)::
+
+        i = σ(W_ii x + b_ii + W_hi h + b_hi)      f = σ(W_if x + b_if + W_hf h + b_hf)
+        g = tanh(W_ig x + b_ig + W_hg h + b_hg)   o = σ(W_io x + b_io + W_ho h + b_ho)
+        c' = f ⊙ c + i ⊙ g                        h' = o ⊙ tanh(c')
+
+    Shapes: input ``(B, T, D)``; output ``(B, T, H)``, the top layer's ``h`` at every step;
+    the state starts at zero. B = batch, T = steps, D = ``input_size``, H = ``hidden_size``.
+
+    Parameters of layer ``l`` (``D_0 = D``, ``D_l = H`` above), the gate blocks stacked
+    ``W_i | W_f | W_g | W_o`` as torch.nn.LSTM:
+
+        weight_ih_l{l}  (G·H, D_l)     weight_hh_l{l}  (G·H, H)
+        bias_ih_l{l}    (G·H,)         bias_hh_l{l}    (G·H,)
+
+    with G = 4, or G = 3 for an ablation, which drops the rows of the gate it removes (its
+    parameter count is what it really has):
+
+        variant  learned blocks  fixed gate
+        full     i f g o         -
+        nig      f g o           i = 1           (no input gate)
+        nfg      i g o           f = 1           (no forget gate: the cell only accumulates)
+        nog      i f g           o = 1           (no output gate: the cell is always exposed)
+        cifg     f g o           i = 1 − f       (coupled input and forget gate)
+
+    Ablations run on the trace path only; the full LSTM also has torch's fused kernel.
+    Initialisation: ``reset_parameters`` (torch's, then the gate biases of ``forget_bias``).
+    """
+
     has_cell = True
 
     def __init__(
@@ -46,24 +77,28 @@ class LSTM(RecurrentCore):
         hidden_size: int,
         num_layers: int = 1,
         variant: str = "full",
-        forget_bias: float | str = 0.0,
+        forget_bias: float | str = FORGET_BIAS,
         max_lag: int | None = None,
+        *,
+        generator: torch.Generator | None = None,
     ) -> None:
         if variant not in VARIANT_BLOCKS:
             raise ValueError(f"unknown LSTM variant {variant!r}; one of {sorted(VARIANT_BLOCKS)}")
         self.variant = variant
         self.blocks = VARIANT_BLOCKS[variant]
         self.gate_blocks = len(self.blocks)
-        if forget_bias == CHRONO and (max_lag is None or max_lag < 2):
+        if forget_bias == CHRONO and max_lag is not None and max_lag < 2:
             raise ValueError(f"chrono initialisation needs max_lag >= 2, got {max_lag}")
-        if forget_bias != CHRONO and not isinstance(forget_bias, int | float):
-            raise ValueError(f"forget_bias must be a number or {CHRONO!r}, got {forget_bias!r}")
-        self.forget_bias = forget_bias
+        try:
+            self.forget_bias = parse_forget_bias(forget_bias)
+        except ValueError as e:
+            raise ValueError(f"forget_bias: {e}") from None
         self.max_lag = max_lag
-        super().__init__(input_size, hidden_size, num_layers)
+        super().__init__(input_size, hidden_size, num_layers, generator=generator)
 
-    def reset_parameters(self) -> None:
-        """torch's U(-1/√H, 1/√H), then the gate biases set by ``forget_bias``:
+    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
+        """torch's U(-1/√H, 1/√H), then the gate biases set by ``forget_bias`` (every draw
+        from ``generator``, the global RNG when ``None``):
 
         - a number b: added to ``bias_ih``'s f block, so f ≈ σ(b) at init. A positive bias
           (Gers et al. 2000; Jozefowicz et al. 2015) starts the cell remembering, with a
@@ -75,9 +110,11 @@ class LSTM(RecurrentCore):
           with i = 0 and f = σ(log u) = u/(1 + u) forgets at rate 1/(1 + u), so the units'
           memory times spread from ~2 steps to ~``max_lag``, the task's sequence length.
           Long lags are then reachable from the first step instead of having to be learned.
+          Without ``max_lag`` (a model built for counting or timing, outside training)
+          there is no T to size it by and torch's initialisation is kept.
         """
-        super().reset_parameters()
-        if "f" not in self.blocks:
+        super().reset_parameters(generator)
+        if "f" not in self.blocks or (self.forget_bias == CHRONO and self.max_lag is None):
             return
         H = self.hidden_size
         rows = {n: slice(k * H, (k + 1) * H) for k, n in enumerate(self.blocks)}
@@ -87,7 +124,8 @@ class LSTM(RecurrentCore):
                 b_ih = getattr(self, f"bias_ih_l{layer}")
                 b_hh = getattr(self, f"bias_hh_l{layer}")
                 if self.forget_bias == CHRONO:
-                    log_u = torch.log(1.0 + (self.max_lag - 2) * torch.rand(H))  # U[1, T − 1]
+                    u = 1.0 + (self.max_lag - 2) * torch.rand(H, generator=generator)  # U[1, T−1]
+                    log_u = torch.log(u)
                     b_ih[f], b_hh[f] = log_u, 0.0
                     if i is not None:
                         b_ih[i], b_hh[i] = -log_u, 0.0

@@ -1,16 +1,4 @@
-"""A full model: optional token embedding -> core (FFNN window or recurrent) -> linear read-out.
-
-    x (B, T, D) float   or   x (B, T) token ids --embed--> (B, T, E)
-    core: (B, T, D) -> (B, T, H)          head: (B, T, H) -> (B, T, O)
-
-The head is linear (logits), or, with ``head="adaptive"`` for large vocabularies, an
-adaptive softmax (``seqlab.models.adaptive``) whose outputs are log-probabilities — valid
-logits too, so evaluation and prediction treat both alike. Training calls ``loss``, which
-lets the adaptive head skip the (B, T, V) output.
-
-Submodule names are ``embed``, ``core``, ``head``; the core keeps torch.nn's parameter
-names (``core.weight_ih_l0`` …).
-"""
+"""A full model: optional token embedding -> core (FFNN window or recurrent) -> read-out."""
 
 from __future__ import annotations
 
@@ -19,10 +7,35 @@ from torch import nn
 
 from seqlab.metrics import masked_loss
 from seqlab.models.adaptive import AdaptiveSoftmax
+from seqlab.models.init import build
 from seqlab.models.trace import Trace
 
 
 class SeqModel(nn.Module):
+    r"""Per-step outputs of a sequence: embed (token inputs) -> core -> dropout -> head.
+
+    ::
+
+        e_t = E[x_t]                  (token ids only; float inputs go to the core as they are)
+        h_t = core(e_1 … e_t)         (B, T, H) — a window MLP sees only the last k steps
+        y_t = W_o dropout(h_t) + b_o  (B, T, O) — logits, or regression values
+
+    Shapes: ``x`` is ``(B, T, D)`` floats, or ``(B, T)`` integer ids when ``vocab_size`` is
+    given; the output is ``(B, T, O)``. B = batch, T = steps, D = input size, H =
+    ``core.output_size``, O = ``output_size``, V = ``vocab_size``, E = ``embed_dim``.
+
+    Parameters: ``embed.weight`` (V, E) ~ N(0, 1) (token inputs only); the core's, under
+    ``core.`` with torch.nn's names (``core.weight_ih_l0`` …, ``core.layers.0.weight`` for
+    the window MLP); ``head.weight`` (O, H) and ``head.bias`` (O,) ~ U(−1/√H, 1/√H), as
+    nn.Linear. With ``head="adaptive"`` (large vocabularies) the head is an adaptive
+    softmax (``seqlab.models.adaptive``) whose outputs are log-probabilities — valid logits
+    too, so evaluation and prediction treat both alike; training calls ``loss``, which then
+    skips the (B, T, V) output.
+
+    The embedding and the head are drawn from ``generator`` (the global RNG when ``None``),
+    after the core, which the caller built first.
+    """
+
     def __init__(
         self,
         core: nn.Module,
@@ -31,15 +44,19 @@ class SeqModel(nn.Module):
         embed_dim: int | None = None,
         dropout: float = 0.0,
         head: str = "linear",
+        *,
+        generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
-        self.embed = nn.Embedding(vocab_size, embed_dim) if vocab_size else None
+        self.embed = (
+            build(nn.Embedding, vocab_size, embed_dim, generator=generator) if vocab_size else None
+        )
         self.core = core
         self.drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         if head == "adaptive":
-            self.head = AdaptiveSoftmax(core.output_size, output_size)
+            self.head = build(AdaptiveSoftmax, core.output_size, output_size, generator=generator)
         elif head == "linear":
-            self.head = nn.Linear(core.output_size, output_size)
+            self.head = build(nn.Linear, core.output_size, output_size, generator=generator)
         else:
             raise ValueError(f"unknown head {head!r}; choose linear or adaptive")
         self.output_size = output_size

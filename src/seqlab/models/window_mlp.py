@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from seqlab.models.init import build
+
 
 def windows(x: torch.Tensor, k: int) -> torch.Tensor:
     """``(B, T, D) -> (B, T, k·D)``: at each step the last ``k`` inputs, oldest first."""
@@ -28,7 +30,15 @@ def windows(x: torch.Tensor, k: int) -> torch.Tensor:
 
 
 class WindowMLP(nn.Module):
-    def __init__(self, input_size: int, hidden_size: int, window: int, layers: int = 1) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        window: int,
+        layers: int = 1,
+        *,
+        generator: torch.Generator | None = None,
+    ) -> None:
         super().__init__()
         if window < 1 or input_size < 1 or hidden_size < 1 or layers < 0:
             raise ValueError("window, input_size, hidden_size must be >= 1 and layers >= 0")
@@ -36,7 +46,8 @@ class WindowMLP(nn.Module):
         self.window, self.num_layers = window, layers
         dims = [window * input_size] + [hidden_size] * layers
         self.layers = nn.ModuleList(
-            nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:], strict=True)
+            build(nn.Linear, a, b, generator=generator)  # torch's default init, from generator
+            for a, b in zip(dims[:-1], dims[1:], strict=True)
         )
 
     @property

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable, Iterable
 
 import torch
 from torch import nn
@@ -52,6 +53,7 @@ __all__ = [
     "flops_per_step",
     "match_params",
     "param_count",
+    "saved_bytes",
     "time_per_step",
 ]
 
@@ -238,26 +240,13 @@ def time_per_step(
     }
 
 
-def activation_memory(
-    model: SeqModel,
-    batch_size: int,
-    seq_len: int,
-    input_size: int | None = None,
-    path: str = "auto",
-    device=None,
-    seed: int = 0,
+def saved_bytes(
+    run: Callable[[], torch.Tensor], params: Iterable[torch.Tensor], *, with_output: bool = False
 ) -> int:
-    """Bytes that autograd holds for the backward pass of one forward on a random batch.
-
-    Measured with ``torch.autograd.graph.saved_tensors_hooks``: the sum of ``nbytes`` of the
-    unique storages of all tensors saved for backward, parameters excluded (they exist
-    whatever the sequence length). This is the activation memory that grows with T; the
-    input batch counts when an operation saves it. Device independent; on CUDA see also
-    :func:`cuda_peak_bytes`.
-    """
-    dev = _device(model, device)
-    x = _random_input(model, batch_size, seq_len, input_size, dev, seed)
-    param_ptrs = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    """Bytes autograd holds for the backward pass of ``run()``: ``nbytes`` of the unique
+    storages of every tensor saved for backward, ``params`` excluded; ``with_output`` adds
+    the output's (what a step holds until its gradient arrives)."""
+    param_ptrs = {p.untyped_storage().data_ptr() for p in params}
     storages: dict[int, int] = {}
 
     def pack(t: torch.Tensor) -> torch.Tensor:
@@ -267,9 +256,30 @@ def activation_memory(
         return t
 
     with torch.enable_grad(), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        out = model(x, path=path).sum()
-    del out
+        out = run()
+    if with_output:
+        storages[out.untyped_storage().data_ptr()] = out.untyped_storage().nbytes()
     return int(sum(storages.values()))
+
+
+def activation_memory(
+    model: SeqModel,
+    batch_size: int,
+    seq_len: int,
+    input_size: int | None = None,
+    path: str = "auto",
+    device=None,
+    seed: int = 0,
+) -> int:
+    """Bytes that autograd holds for the backward pass of one forward on a random batch
+    (``saved_bytes``; the loss is a scalar, so it is the saved tensors).
+
+    This is the activation memory that grows with T; parameters are excluded (they exist
+    whatever the sequence length) and the input batch counts when an operation saves it.
+    Device independent; on CUDA see also :func:`cuda_peak_bytes`.
+    """
+    x = _random_input(model, batch_size, seq_len, input_size, _device(model, device), seed)
+    return saved_bytes(lambda: model(x, path=path).sum(), model.parameters())
 
 
 def cuda_peak_bytes(

@@ -1,0 +1,95 @@
+"""Time to solve: how long the default LSTM takes to solve the adding problem at length T.
+
+    time_to_solve(seq_len=100, budget_s=300, out="runs", seed=0)
+
+``seqlab.train`` with the default LSTM settings on ``adding`` at each T, under a
+wall-clock budget, in a child process, stopped (SIGTERM: the trainer checkpoints and stops)
+at the first evaluation whose validation MSE is below ``SOLVED_MSE``; ``seconds`` is the
+trainer's wall time at that evaluation; ``history`` lists every evaluation as
+[step, seconds, validation MSE]. Part of ``seqlab bench``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+SOLVED_MSE = 0.01
+
+
+def time_to_solve(seq_len: int, budget_s: float, out: str, seed: int = 0) -> dict[str, Any]:
+    """Train the default LSTM on ``adding`` in a child process until validation MSE < 0.01
+    (then SIGTERM: the trainer checkpoints and stops) or until ``budget_s``. ``seed`` sets
+    the initial weights (chrono's draws included) and the training batches."""
+    from seqlab.config import TrainConfig
+    from seqlab.rundir import METRICS_JSONL, run_dir
+
+    config = TrainConfig(
+        task="adding", model="lstm", task_options={"seq_len": seq_len}, steps=10**7, seed=seed
+    )
+    config = replace(config, max_seconds=budget_s)
+    folder = run_dir(config, out)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seqlab.time_to_solve", json.dumps(config.to_dict()), out],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    hit = None
+    deadline = time.monotonic() + budget_s + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(1.0)
+        hit = _first_solved(folder / METRICS_JSONL)
+        if hit is not None:
+            proc.send_signal(signal.SIGTERM)
+            break
+    try:
+        proc.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    hit = hit or _first_solved(folder / METRICS_JSONL)
+    rows = _history(folder / METRICS_JSONL)
+    return {
+        "task": "adding",
+        "seq_len": seq_len,
+        "seed": seed,
+        "seconds": hit["seconds"] if hit else None,
+        "steps": hit["step"] if hit else (rows[-1]["step"] if rows else 0),
+        "solved": hit is not None,
+        "best_valid_mse": min((r["valid_value"] for r in rows), default=None),
+        "history": [[r["step"], r["seconds"], r["valid_value"]] for r in rows],
+        "budget_s": budget_s,
+        "settings": {
+            k: config.to_dict()[k]
+            for k in ("hidden_size", "lr", "batch_size", "clip", "forget_bias", "path")
+        },
+    }
+
+
+def _history(path: Path) -> list[dict]:
+    try:
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    except (OSError, json.JSONDecodeError):
+        return []
+
+
+def _first_solved(path: Path) -> dict | None:
+    for row in _history(path):
+        if row["valid_value"] is not None and row["valid_value"] < SOLVED_MSE:
+            return row
+    return None
+
+
+if __name__ == "__main__":  # the child: python -m seqlab.time_to_solve CONFIG_JSON OUT
+    from seqlab.config import TrainConfig
+    from seqlab.train import TrainingInterrupted, train
+
+    with contextlib.suppress(TrainingInterrupted):
+        train(TrainConfig.from_dict(json.loads(sys.argv[1])), sys.argv[2], progress="quiet")
