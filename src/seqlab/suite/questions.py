@@ -8,6 +8,7 @@ the textbook answer. A claim whose experiment broke contributes only that it bro
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from seqlab.claims.base import ERROR
@@ -32,20 +33,9 @@ def _sign(a: dict, b: dict) -> int:
     return 1 if d["lo"] > 0 else -1 if d["hi"] < 0 else 0
 
 
-def _usable(c: dict | None) -> bool:
-    return c is not None and c["verdict"] != ERROR
-
-
-def _broken(c: dict | None) -> list[str]:
-    return [f"The {c['id']} experiment failed, so it says nothing here."] if c else []
-
-
-def answers(claims: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
-    return [_why_lstm(claims), _costs(claims), _vs_rnn(claims)]
-
-
-def _answer(q: str, parts: list[str]) -> dict[str, str]:
-    return {"question": q, "answer": " ".join(parts) or "not measured in this run"}
+def _lead(c: dict, by_verdict: dict[str, str]) -> str:
+    """The claim's reason, introduced by what its verdict says, and the verdict."""
+    return by_verdict[c["verdict"]] + c["reason"] + " " + _verdict(c) + "."
 
 
 # ----- Why and when an LSTM rather than an FFNN ------------------------------------------
@@ -100,31 +90,23 @@ def _short_range(short: dict) -> str:
     return f"{head}, and {time}: {end}"
 
 
-def _why_lstm(c: dict) -> dict[str, str]:
-    q = "Why and when would I use an LSTM rather than a feed-forward network?"
-    parts: list[str] = []
-    pay = c.get("memory-pays-off")
-    if _usable(pay):
-        long, short = pay["evidence"].get("long", {}), pay["evidence"].get("short", {})
-        if "lstm" in long and "ffnn" in long:
-            parts.append(_long_range(long))
-        if "lstm" in short and "ffnn" in short:
-            parts.append(_short_range(short))
-        parts.append(_verdict(pay))
-    else:
-        parts += _broken(pay)
-    blind = c.get("ffnn-window-blind")
-    if _usable(blind):
-        lead = {
+def _payoff(pay: dict) -> str:
+    long, short = pay["evidence"].get("long", {}), pay["evidence"].get("short", {})
+    parts = [_long_range(long)] if "lstm" in long and "ffnn" in long else []
+    parts += [_short_range(short)] if "lstm" in short and "ffnn" in short else []
+    return " ".join([*parts, _verdict(pay)])
+
+
+def _blind(blind: dict) -> str:
+    return _lead(
+        blind,
+        {
             "supported": "A window FFNN could not see past its window: ",
             "refuted": "A window FFNN did better than chance beyond its window: ",
-            "inconclusive": "Whether a window FFNN is blind beyond its window, this run does not "
-            "settle: ",
-        }[blind["verdict"]]
-        parts.append(lead + blind["reason"] + " " + _verdict(blind) + ".")
-    else:
-        parts += _broken(blind)
-    return _answer(q, parts)
+            "inconclusive": "Whether a window FFNN is blind beyond its window, this run does "
+            "not settle: ",
+        },
+    )
 
 
 # ----- What the memory costs -------------------------------------------------------------
@@ -173,22 +155,6 @@ def _window_cost(wc: dict) -> str | None:
             f"{max(lstm_counts):,})"
         )
     return f"{ffnn}; {lstm} {_verdict(wc)}."
-
-
-def _costs(c: dict) -> dict[str, str]:
-    q = "What are the pros and cons — what does the memory cost?"
-    parts: list[str] = []
-    cost = c.get("lstm-costlier")
-    if _usable(cost):
-        parts += [s for s in [_lstm_vs_rnn_cost(cost)] if s]
-    else:
-        parts += _broken(cost)
-    wc = c.get("ffnn-window-cost")
-    if _usable(wc):
-        parts += [s for s in [_window_cost(wc)] if s]
-    else:
-        parts += _broken(wc)
-    return _answer(q, parts)
 
 
 # ----- LSTM vs plain RNN -----------------------------------------------------------------
@@ -265,12 +231,14 @@ def _gradients(van: dict) -> str | None:
 
 
 def _gates(gr: dict) -> str:
-    lead = {
-        "supported": "The gates did what the explanation says: ",
-        "refuted": "The gates did not do what the explanation says: ",
-        "inconclusive": "The gates' roles are not settled by this run: ",
-    }[gr["verdict"]]
-    text = lead + gr["reason"] + " " + _verdict(gr) + "."
+    text = _lead(
+        gr,
+        {
+            "supported": "The gates did what the explanation says: ",
+            "refuted": "The gates did not do what the explanation says: ",
+            "inconclusive": "The gates' roles are not settled by this run: ",
+        },
+    )
     abl = {r["model"]: r["accuracy"] for r in gr["evidence"].get("ablations") or []}
     full = abl.pop("lstm", None)
     if full is not None and abl:
@@ -286,31 +254,54 @@ def _gates(gr: dict) -> str:
     return text
 
 
-def _vs_rnn(c: dict) -> dict[str, str]:
-    q = "How is an LSTM different from a plain RNN?"
-    parts: list[str] = []
-    deep, van, fg, gr = (
-        c.get("rnn-unrolled-deep"),
-        c.get("rnn-vanishing-gradient"),
-        c.get("rnn-forgets"),
-        c.get("lstm-gates-roles"),
-    )
-    for claim, say in ((deep, _depth), (van, _gradients)):
-        if _usable(claim):
-            parts += [s for s in [say(claim)] if s]
-        else:
-            parts += _broken(claim)
-    if _usable(fg):
-        lead = {
+def _forgets(fg: dict) -> str:
+    return _lead(
+        fg,
+        {
             "supported": "In accuracy the plain RNN forgot and the LSTM kept the cue: ",
             "refuted": "In accuracy the plain RNN did not forget more than the LSTM: ",
             "inconclusive": "In accuracy this run does not separate them: ",
-        }[fg["verdict"]]
-        parts.append(lead + fg["reason"] + " " + _verdict(fg) + ".")
-    else:
-        parts += _broken(fg)
-    if _usable(gr):
-        parts.append(_gates(gr))
-    else:
-        parts += _broken(gr)
-    return _answer(q, parts)
+        },
+    )
+
+
+# ----- the answers -----------------------------------------------------------------------
+
+Sentence = Callable[[dict], str | None]
+QUESTIONS: tuple[tuple[str, tuple[tuple[str, Sentence], ...]], ...] = (
+    (
+        "Why and when would I use an LSTM rather than a feed-forward network?",
+        (("memory-pays-off", _payoff), ("ffnn-window-blind", _blind)),
+    ),
+    (
+        "What are the pros and cons — what does the memory cost?",
+        (("lstm-costlier", _lstm_vs_rnn_cost), ("ffnn-window-cost", _window_cost)),
+    ),
+    (
+        "How is an LSTM different from a plain RNN?",
+        (
+            ("rnn-unrolled-deep", _depth),
+            ("rnn-vanishing-gradient", _gradients),
+            ("rnn-forgets", _forgets),
+            ("lstm-gates-roles", _gates),
+        ),
+    ),
+)
+
+
+def _say(c: dict | None, sentence: Sentence) -> list[str]:
+    if c is None:
+        return []
+    if c["verdict"] == ERROR:
+        return [f"The {c['id']} experiment failed, so it says nothing here."]
+    text = sentence(c)
+    return [text] if text else []
+
+
+def answers(claims: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
+    """``[{"question", "answer"}]``: each answer the sentences of the claims it rests on."""
+    out = []
+    for question, sources in QUESTIONS:
+        parts = [t for cid, sentence in sources for t in _say(claims.get(cid), sentence)]
+        out.append({"question": question, "answer": " ".join(parts) or "not measured in this run"})
+    return out
