@@ -13,10 +13,12 @@ import dataclasses
 import math
 
 import pytest
+import torch
 
 from seqlab.claims import CLAIMS, NAMES, VERDICTS
-from seqlab.claims.common import Runs
+from seqlab.claims.common import Runs, seeded_model
 from seqlab.claims.profiles import PROFILES
+from seqlab.models import ModelSpec
 from seqlab.suite.run import plan_runs
 from seqlab.train import run_config
 
@@ -157,6 +159,18 @@ READS = {
     "lstm-costlier": _costlier,
     "memory-pays-off": _payoff,
 }
+
+
+def test_seeded_model_is_repeatable_and_leaves_the_global_rng_alone():
+    spec = ModelSpec("lstm", hidden_size=4)
+    state = torch.random.get_rng_state()
+    a, b, c = (seeded_model(spec, s, input_size=3, output_size=2) for s in (1, 1, 2))
+    assert torch.equal(torch.random.get_rng_state(), state)
+    for (name, pa), pb in zip(a.named_parameters(), b.parameters(), strict=True):
+        assert torch.equal(pa, pb), name
+    assert not all(
+        torch.equal(pa, pc) for pa, pc in zip(a.parameters(), c.parameters(), strict=True)
+    )
 
 
 def test_every_registered_claim_is_one_complete_module():
