@@ -63,6 +63,22 @@ def test_a_broken_evidence_builder_is_an_error_and_exits_1(tmp_path, monkeypatch
     assert "## Errors: this run is incomplete" in summary and "1 error" in summary
 
 
+def test_a_claim_whose_training_run_failed_is_an_error_not_a_verdict(tmp_path, monkeypatch):
+    key = "recall/lstm/d8/s0"
+    flat = recall_runs(PROFILES["smoke"])[key]
+    needs_run = fake_claim("needs-run", lambda runs: ({"x": len(runs.results)}, None))
+    needs_run.RUNS = (lambda p: {key: flat},)
+    claims = {"needs-run": needs_run, "works": fake_claim("works", lambda runs: ({"x": 1}, None))}
+    monkeypatch.setattr(suite_run, "CLAIMS", claims)
+    failed = types.SimpleNamespace(runs=[], executed=0, skipped=0, failed=1)
+    monkeypatch.setattr(suite_run, "run_sweep", lambda *a, **k: failed)
+    results = suite_run.run_suite("smoke", tmp_path, progress=False)
+    lost, works = results["claims"]
+    assert lost["verdict"] == "error" and key in lost["error"]
+    assert works["verdict"] == "supported"
+    assert results["errors"] == [f"needs-run: training runs failed: {key}"]
+
+
 @pytest.fixture(scope="module")
 def smoke_report(tmp_path_factory):
     out = tmp_path_factory.mktemp("suite")
