@@ -173,3 +173,8 @@ def test_a_broken_experiment_contributes_only_that_it_broke():
     cs["rnn-forgets"]["reason"] = "no verdict: the experiment failed (KeyError: 'x')"
     t = text(cs)
     assert "The rnn-forgets experiment failed" in t and "In accuracy" not in t
+
+
+def test_indistinguishable_times_are_called_so():
+    t = text(with_claim("lstm-costlier", "inconclusive", costlier(0.205)))
+    assert "the LSTM was slower" not in t and "the two were not distinguishable in time" in t

@@ -118,14 +118,18 @@ def _lstm_vs_rnn_cost(cost: dict) -> str | None:
         return None
     l, r = rows["lstm"], rows["rnn"]
     s = _sign(l["fwd_bwd_ms"], r["fwd_bwd_ms"])
-    time = {1: "slower", -1: "faster", 0: "not distinguishable in time"}[s]
+    time = {
+        1: "the LSTM was slower",
+        -1: "the LSTM was faster",
+        0: "the two were not distinguishable in time",
+    }[s]
     return (
         f"At the same hidden size ({l['hidden']}) an LSTM has "
         f"{l['params'] / r['params']:.1f}× the parameters and "
         f"{l['flops_per_step'] / r['flops_per_step']:.1f}× the FLOPs of a plain RNN; "
         f"a training step took {l['fwd_bwd_ms']['mean']:.3g} ms vs "
-        f"{r['fwd_bwd_ms']['mean']:.3g} ms per time step on this machine, so the LSTM was "
-        f"{time} {_verdict(cost)}."
+        f"{r['fwd_bwd_ms']['mean']:.3g} ms per time step on this machine, so {time} "
+        f"{_verdict(cost)}."
     )
 
 
