@@ -325,9 +325,15 @@ def draw_figures(results: dict, out_dir: str | Path) -> None:
                 hline={"chance": 0.5},
             )
         elif i % 4 == 2:
-            fig = plots.heatmap(rng.random((3, 8)), ["i", "f", "o"], list("abcdefgh"), title=name)
+            fig = plots.heatmaps(
+                {"i": rng.random((3, 8)), "cell c": rng.normal(size=(3, 8))},
+                list("abcdefgh"),
+                title=name,
+            )
         else:
-            fig = plots.scatter({"lstm": (4545, 0.41), "rnn": ([1, 2], [3, 4])}, "params", "mae")
+            fig = plots.lines(
+                {"lstm": {"x": [1, 2, 4], "y": [0.5, 0.4, 0.41]}}, "window k", "mae", logx=True
+            )
         assert plots.save_figure(fig, out_dir, name) == rel
         drawn[i % 4] = (Path(out_dir) / rel).read_bytes()
 

@@ -249,3 +249,20 @@ def test_memory_pays_off_needs_the_ffnn_measurably_cheaper():
 def test_accuracy_interval_over_seeds_stays_within_0_and_1():
     a = accuracy_interval([1.0, 0.98, 1.0], 500)
     assert a["hi"] == 1.0 and 0.9 < a["lo"] < 0.98
+
+
+@pytest.mark.parametrize(
+    "cid,evidence",
+    [
+        ("memory-pays-off", {"long": {"distance": 30}, "short": {"distance": 3}}),
+        ("lstm-gates-roles", {"distance": 30, "lstm_accuracy": None, "ablations": []}),
+        ("rnn-forgets", {"recall": [], "adding": []}),
+        ("ffnn-window-blind", {"rows": []}),
+        ("next-word-context", {"templates": [], "corpus": []}),
+        ("lstm-costlier", {"equal_hidden": []}),
+        ("rnn-vanishing-gradient", {"rows": []}),
+    ],
+)
+def test_evidence_without_its_models_is_inconclusive_not_a_crash(cid, evidence):
+    decision = CLAIMS[cid].decide(evidence)
+    assert decision.verdict == "inconclusive" and decision.reason

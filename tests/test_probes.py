@@ -20,7 +20,6 @@ from seqlab.probes import (
     flops_per_step,
     gate_matrix,
     gate_statistics,
-    gate_summary,
     gradient_path_length,
     graph_depth,
     hidden_grad_norms,
@@ -354,9 +353,15 @@ def test_gate_statistics_on_a_hand_made_trace():
     assert stats["gap"]["i"]["n"] == 6
     mid_i = np.array([0.5, 0.5, 0.2, 0.3, 0.99, 0.91, 0.4, 0.6])
     assert stats["middle"]["i"]["sd"] == pytest.approx(mid_i.std())
-    assert stats["query"]["i"] == pytest.approx(
+    query_i = dict(stats["query"]["i"])
+    assert query_i.pop("per_example") == pytest.approx([0.5, 0.5])
+    assert query_i == pytest.approx(
         {"mean": 0.5, "sd": np.std([0.0, 1.0, 0.5, 0.5]), "low": 0.25, "high": 0.25, "n": 4}
     )
+    # each example's own mean: example 0 selects 2 gap steps, example 1 one
+    assert stats["gap"]["i"]["per_example"] == pytest.approx([(0.5 + 0.5 + 0.2 + 0.3) / 4, 0.5])
+    assert stats["cue"]["i"]["per_example"] == pytest.approx([0.5, 0.95])
+    assert stats["middle"]["i"]["per_example"] == pytest.approx([0.375, 0.725])
     # a float32 constant's sd is 0 up to rounding of its mean (summation order): atol
     assert stats["query"]["o"]["high"] == 1.0
     assert stats["query"]["o"]["sd"] == pytest.approx(0, abs=1e-6)
@@ -367,13 +372,11 @@ def test_gate_statistics_reject_a_position_outside_the_sequence():
         gate_statistics(hand_trace(), {"late": 4})
 
 
-def test_gate_matrix_and_summary_of_one_example():
+def test_gate_matrix_of_one_example():
     tr = hand_trace()
     mats = gate_matrix(tr, example=1, states=True)
     assert set(mats) == {"i", "f", "g", "o", "h"}
     np.testing.assert_array_equal(mats["i"], tr.gates[0]["i"][1].numpy())
-    summary = gate_summary(tr, example=1)
-    np.testing.assert_allclose(summary["i"], [0.15, 0.95, 0.5, 0.5], rtol=1e-6)
 
 
 def test_gate_statistics_of_a_real_gru_trace_are_probabilities():

@@ -118,6 +118,31 @@ def test_bad_verdict_is_rejected_before_anything_is_written(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_an_error_claim_needs_its_error_text():
+    results = claims_results()
+    results["claims"][1]["verdict"] = "error"
+    with pytest.raises(ValueError, match=r"claims\[1\] has verdict 'error' but no 'error' text"):
+        render_summary(results)
+
+
+def test_a_broken_experiment_is_shown_as_an_error_not_a_verdict(tmp_path):
+    results = claims_results()
+    c = results["claims"][1]
+    c.update(verdict="error", error="KeyError: 'long'", evidence={}, figure=None)
+    c["reason"] = "no verdict: the experiment failed (KeyError: 'long')"
+    results["errors"] = [f"{c['id']}: KeyError: 'long'"]
+    write_report(results, tmp_path)
+    html = (tmp_path / "report.html").read_text()
+    assert html.index('id="errors"') < html.index('id="overview"')  # before any verdict
+    assert f"<li>{c['id']}: KeyError: &#39;long&#39;</li>" in html
+    section = html[html.index(f'id="{c["id"]}"') :]
+    assert section.startswith(f'id="{c["id"]}" data-verdict="error"')
+    assert "<strong>Error:</strong>" in section[: section.index("</section>")]
+    summary = (tmp_path / "summary.md").read_text()
+    assert "## Errors: this run is incomplete" in summary
+    assert "1 error)" in summary and "🛑 error" in summary
+
+
 # ---- report.html -------------------------------------------------------------------------
 
 
@@ -437,8 +462,8 @@ def test_heatmaps_share_one_colour_scale_and_check_shapes(tmp_path):
     images = [im for ax in fig.axes for im in ax.images]
     assert len(images) == 2 and {im.get_clim() for im in images} == {(0.0, 1.0)}
     plots.save_figure(fig, tmp_path, "gates")
-    with pytest.raises(ValueError, match="3 row and 6 column labels"):
-        plots.heatmap(rng.random((2, 6)), ["i", "f", "o"], words)
+    with pytest.raises(ValueError, match="has 5 columns, 6 labels"):
+        plots.heatmaps({"input": rng.random((2, 5))}, words)
 
 
 def test_heatmaps_give_out_of_range_panels_their_own_scale_instead_of_clipping():
@@ -449,15 +474,6 @@ def test_heatmaps_give_out_of_range_panels_their_own_scale_instead_of_clipping()
     clims = [ax.images[0].get_clim() for ax in fig.axes if ax.images]
     assert clims == [(0.0, 1.0), (0.0, 1.0), (-2.5, 2.5)]
     assert len([ax for ax in fig.axes if not ax.images]) == 2  # two colour bars
-
-
-def test_scatter_labels_single_points():
-    fig = plots.scatter(
-        {"lstm": (4545, 0.41), "ffnn": ([1, 2], [3, 4])}, "params", "mae", logx=True
-    )
-    ax = fig.axes[0]
-    assert [t.get_text() for t in ax.texts] == ["lstm"]
-    assert ax.get_xscale() == "log"
 
 
 def test_save_figure_rejects_names_that_leave_the_figures_folder(tmp_path):

@@ -4,6 +4,10 @@ Each claim module defines ``CLAIM = Claim(id, title, statement, rule)`` and a pu
 ``decide(evidence) -> Decision``. The evidence is what this run measured (numbers with
 intervals, see ``seqlab.claims.stats``); nothing about a verdict is fixed in advance: feed
 other numbers and the verdict changes (the tests do exactly that).
+
+A claim whose experiment broke (its evidence builder or rule raised, or one of its training
+runs failed) gets no verdict: its entry says ``"verdict": "error"`` with the ``error`` text,
+and ``seqlab run`` exits 1.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 VERDICTS = ("supported", "refuted", "inconclusive")
+ERROR = "error"  # in place of a verdict: the experiment broke, nothing was decided
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,22 @@ class ClaimResult:
             "figure": self.figure,
             **self.extra,
         }
+
+
+def error_entry(claim: Claim, error: str) -> dict:
+    """A claim's results entry when its experiment broke: no verdict, no evidence."""
+    first = (error.strip().splitlines() or ["unknown error"])[-1]
+    return {
+        "id": claim.id,
+        "title": claim.title,
+        "statement": claim.statement,
+        "verdict": ERROR,
+        "rule": claim.rule,
+        "reason": f"no verdict: the experiment failed ({first})",
+        "error": error,
+        "evidence": {},
+        "figure": None,
+    }
 
 
 def fmt(est: dict) -> str:

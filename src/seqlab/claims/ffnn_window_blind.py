@@ -4,11 +4,16 @@ Experiment: the recall task (plain symbols) with the cue d inputs before the que
 MLPs with windows k. An FFNN with k < d cannot see the cue, so the best it can do is guess.
 
 Evidence: ``{"rows": [{"window", "distance", "sees_cue", "accuracy": est, "chance"}]}``.
+Figure: recall accuracy vs d for every window and the recurrent models.
 """
 
 from __future__ import annotations
 
+from matplotlib.figure import Figure
+
+from seqlab.claims import plan
 from seqlab.claims.base import Claim, Decision, fmt, inconclusive, refuted, supported
+from seqlab.claims.common import Runs, recall_figure
 
 CLAIM = Claim(
     id="ffnn-window-blind",
@@ -25,6 +30,29 @@ CLAIM = Claim(
         "k < d is above chance; otherwise inconclusive."
     ),
 )
+
+
+RUNS = (plan.recall_ffnn, plan.recall_recurrent)
+
+
+def evidence(runs: Runs) -> tuple[dict, Figure]:
+    p = runs.profile
+    rows = []
+    for k in p.windows:
+        for d in p.distances:
+            est = runs.accuracy(f"recall/ffnn-k{k}/d{d}")
+            if est is not None:
+                chance = runs.first(f"recall/ffnn-k{k}/d{d}")["chance"]
+                rows.append(
+                    {
+                        "window": k,
+                        "distance": d,
+                        "sees_cue": k >= d,
+                        "accuracy": est,
+                        "chance": chance,
+                    }
+                )
+    return {"rows": rows}, recall_figure(runs, with_ffnn=True)
 
 
 def decide(evidence: dict) -> Decision:

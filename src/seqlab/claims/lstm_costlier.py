@@ -1,13 +1,28 @@
 """lstm-costlier: LSTM units cost more compute and train slower.
 
-Evidence: ``{"equal_hidden": [{"model", "params", "flops_per_step", "fwd_bwd_ms": est,
-"activation_bytes"}], "equal_params": [...same...], "time_to_target": [...]}``.
+Evidence: ``{"batch_size", "seq_len", "input_size", "threads", "equal_hidden": [{"model",
+"hidden", "params", "flops_per_step", "activation_bytes", "fwd_bwd_ms": est}],
+"equal_params": [...same...], "adding_training": [{"model", "seed", "test_mse",
+"train_seconds", "steps", "ms_per_step"}], "activation_memory_vs_T": [{"model", "seq_len",
+"activation_mb"}]}``. Time per step is measured ``cost_repeats`` times interleaved (the
+interval is t over them), FLOPs by formula, activation memory measured; at equal hidden size
+and at the LSTM's parameter count. Figure: ms per step per model in both settings.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from seqlab.claims import plan
 from seqlab.claims.base import Claim, Decision, fmt, inconclusive, refuted, supported
+from seqlab.claims.common import TIMING_THREADS, Runs, interleaved_ms, seeded_model
 from seqlab.claims.stats import difference
+from seqlab.models import RECURRENT, ModelSpec
+from seqlab.params import count_params, hidden_for_params
+from seqlab.probes import activation_memory, flops_per_step
+from seqlab.report import plots
 
 CLAIM = Claim(
     id="lstm-costlier",
@@ -24,6 +39,80 @@ CLAIM = Claim(
         "otherwise inconclusive. Equal-parameter-count costs are reported beside it."
     ),
 )
+
+
+RUNS = (plan.adding,)
+D, O, B, WINDOW = 32, 10, 32, 5  # input size, outputs, batch, the FFNN's window
+MODELS = ("ffnn", "rnn", "gru", "lstm")
+
+
+def evidence(runs: Runs) -> tuple[dict, Figure]:
+    p = runs.profile
+    T, H = p.cost_seq_len, p.hidden
+    lstm_params = count_params("lstm", D, H, O).total
+    ev: dict[str, Any] = {"batch_size": B, "seq_len": T, "input_size": D, "threads": TIMING_THREADS}
+    for setting in ("equal_hidden", "equal_params"):
+        rows, cases = [], {}
+        for m in MODELS:
+            h = (
+                H
+                if setting == "equal_hidden" or m == "lstm"
+                else hidden_for_params(m, lstm_params, D, O, window=WINDOW)
+            )
+            model = seeded_model(
+                ModelSpec(m, hidden_size=h, window=WINDOW), 0, input_size=D, output_size=O
+            )
+            cases[m] = (model, B, T, D)
+            rows.append(
+                {
+                    "model": m,
+                    "hidden": h,
+                    "params": count_params(m, D, h, O, window=WINDOW).total,
+                    "flops_per_step": flops_per_step(m, D, h, O, window=WINDOW)["fwd_bwd"],
+                    "activation_bytes": activation_memory(model, B, T, D),
+                }
+            )
+        ms = interleaved_ms(cases, p.cost_repeats)
+        for row in rows:
+            row["fwd_bwd_ms"] = ms[row["model"]]
+        ev[setting] = rows
+    ev["adding_training"] = [
+        {
+            "model": m,
+            "seed": r["seed"],
+            "test_mse": r["value"],
+            "train_seconds": r["train_seconds"],
+            "steps": r["steps"],
+            "ms_per_step": 1000.0 * r["train_seconds"] / max(1, r["steps"]),
+        }
+        for m in RECURRENT
+        for r in runs.seeds(f"adding/{m}")
+    ]
+    # memory held for backpropagation grows with T for every model that is unrolled
+    vs_t = []
+    for m in ("ffnn", "rnn", "lstm"):
+        model = seeded_model(
+            ModelSpec(m, hidden_size=H, window=WINDOW), 0, input_size=D, output_size=O
+        )
+        for t in (T // 4, T // 2, T, 2 * T):
+            vs_t.append(
+                {
+                    "model": m,
+                    "seq_len": t,
+                    "activation_mb": activation_memory(model, B, t, D) / 2**20,
+                }
+            )
+    ev["activation_memory_vs_T"] = vs_t
+    groups = {
+        setting.replace("_", " "): {r["model"]: r["fwd_bwd_ms"] for r in ev[setting]}
+        for setting in ("equal_hidden", "equal_params")
+    }
+    figure = plots.bars(
+        groups,
+        "forward+backward ms per time step",
+        title=f"Cost per step (B={B}, T={T}, D={D}, H={H})",
+    )
+    return ev, figure
 
 
 def decide(evidence: dict) -> Decision:

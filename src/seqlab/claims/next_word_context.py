@@ -4,14 +4,25 @@ Experiment: (1) templated sentences whose last word depends on a cue word d > 5 
 accuracy of a 5-word FFNN window, an RNN and an LSTM; (2) word-level perplexity on a real
 corpus (the King James Bible) for the same three at a matched parameter count.
 
-Evidence: ``{"templates": [{"model", "distance", "accuracy": est, "chance"}],
-"corpus": [{"model", "params", "perplexity", "unigram"}], "example": {...}}``.
+Evidence: ``{"templates": [{"model", "window", "distance", "accuracy": est, "chance"}],
+"corpus": [{"model", "params", "perplexity", "unigram"}], "example": {...}}``; ``example``
+is each model's answer to one templated sentence. Figure: template accuracy per model.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from seqlab.claims import plan
 from seqlab.claims.base import Claim, Decision, fmt, inconclusive, refuted, supported
+from seqlab.claims.common import Runs, trained_model
+from seqlab.claims.plan import ALICE_WINDOW, model_label
 from seqlab.claims.stats import difference
+from seqlab.report import plots
 
 CLAIM = Claim(
     id="next-word-context",
@@ -30,6 +41,73 @@ CLAIM = Claim(
         "beside it (lower is better)."
     ),
 )
+
+
+RUNS = (plan.alice, plan.text)
+LABELS = (f"ffnn-k{ALICE_WINDOW}", "rnn", "lstm")
+SENTENCE_SEED = 7  # which Alice sentence the example shows
+
+
+def _model(label: str) -> str:
+    return "ffnn" if label.startswith("ffnn") else label
+
+
+def evidence(runs: Runs) -> tuple[dict, Figure]:
+    p = runs.profile
+    templates = []
+    for label in LABELS:
+        est = runs.accuracy(f"alice/{label}")
+        if est is not None:
+            templates.append(
+                {
+                    "model": _model(label),
+                    "window": ALICE_WINDOW if label.startswith("ffnn") else None,
+                    "distance": p.alice_distance,
+                    "accuracy": est,
+                    "chance": runs.first(f"alice/{label}")["chance"],
+                }
+            )
+    corpus = []
+    for label in LABELS:
+        rs = runs.seeds(f"text/{label}")
+        if rs:
+            corpus.append(
+                {
+                    "model": _model(label),
+                    "params": rs[0]["params"],
+                    "perplexity": float(np.mean([x["value"] for x in rs])),
+                    "unigram": rs[0]["baselines"].get("unigram", rs[0]["chance"]),
+                }
+            )
+    ev = {"templates": templates, "corpus": corpus, "example": _example(runs)}
+    figure = plots.bars(
+        {"templates (accuracy)": {t["model"]: t["accuracy"] for t in templates}},
+        "test accuracy",
+        title=f'"When Alice is hungry … buy": cue {p.alice_distance} words back',
+        hline=templates[0]["chance"] if templates else None,
+    )
+    return ev, figure
+
+
+def _example(runs: Runs) -> dict:
+    """Each model's answer to one real templated sentence (the first seed's models)."""
+    ex: dict[str, Any] = {}
+    for label in LABELS:
+        r = runs.first(f"alice/{label}")
+        if r is None:
+            continue
+        cfg, model, task = trained_model(r)
+        g = torch.Generator().manual_seed(SENTENCE_SEED)
+        words = task.sentence(0, runs.profile.alice_distance, g)
+        with torch.no_grad():
+            probs = model(torch.tensor([task.encode(words)]))[0, -1].softmax(-1)
+        top = int(probs.argmax())
+        ex["sentence"] = " ".join(words)
+        ex["expected"] = task.answers[0]
+        ex[model_label(cfg.model, cfg.window if cfg.model == "ffnn" else None)] = (
+            f"{task.answers[top]} ({probs[top].item():.2f})"
+        )
+    return ex
 
 
 def decide(evidence: dict) -> Decision:

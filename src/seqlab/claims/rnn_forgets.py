@@ -4,13 +4,19 @@ Experiment: recall accuracy against the distance d between cue and query (RNN, L
 the adding problem at length T (test MSE against the 1/6 baseline).
 
 Evidence: ``{"recall": [{"model", "distance", "accuracy": est, "chance"}],
-"adding": [{"model", "seq_len", "mse": est, "baseline"}]}``.
+"adding": [{"model", "seq_len", "mse": est, "baseline", "solved (MSE < 0.01)"}]}``.
+Figure: recall accuracy vs d of the recurrent models.
 """
 
 from __future__ import annotations
 
+from matplotlib.figure import Figure
+
+from seqlab.claims import plan
 from seqlab.claims.base import Claim, Decision, fmt, inconclusive, refuted, supported
+from seqlab.claims.common import Runs, recall_figure
 from seqlab.claims.stats import difference
+from seqlab.models import RECURRENT
 
 CLAIM = Claim(
     id="rnn-forgets",
@@ -29,8 +35,39 @@ CLAIM = Claim(
 )
 
 
+RUNS = (plan.recall_recurrent, plan.adding)
+SOLVED_MSE = 0.01
+
+
+def evidence(runs: Runs) -> tuple[dict, Figure]:
+    p = runs.profile
+    recall = []
+    for m in RECURRENT:
+        for d in p.distances:
+            est = runs.accuracy(f"recall/{m}/d{d}")
+            if est is not None:
+                chance = runs.first(f"recall/{m}/d{d}")["chance"]
+                recall.append({"model": m, "distance": d, "accuracy": est, "chance": chance})
+    adding = []
+    for m in RECURRENT:
+        est = runs.mean_of(f"adding/{m}")
+        if est is not None:
+            adding.append(
+                {
+                    "model": m,
+                    "seq_len": p.adding_len,
+                    "mse": est,
+                    "baseline": runs.first(f"adding/{m}")["chance"],
+                    "solved (MSE < 0.01)": est["mean"] < SOLVED_MSE,
+                }
+            )
+    return {"recall": recall, "adding": adding}, recall_figure(runs, with_ffnn=False)
+
+
 def decide(evidence: dict) -> Decision:
     rows = evidence["recall"]
+    if not rows:
+        return inconclusive("no recall accuracy was measured")
     dmax = max(r["distance"] for r in rows)
     at = {r["model"]: r for r in rows if r["distance"] == dmax}
     if "rnn" not in at or "lstm" not in at:

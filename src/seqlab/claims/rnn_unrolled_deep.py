@@ -2,13 +2,20 @@
 
 Evidence: ``{"rows": [{"model", "seq_len", "depth", "matmuls"}]}``: the longest path from the
 loss at the last step back to the first input in the autograd graph (trace path), and the
-number of matrix products on it.
+number of matrix products on it; measured on fresh models (D=4, H=16, the FFNN's window the
+longest T), so the claim trains nothing. Figure: matrix products vs T per model.
 """
 
 from __future__ import annotations
 
+from matplotlib.figure import Figure
+
 from seqlab.claims.base import Claim, Decision, inconclusive, refuted, supported
+from seqlab.claims.common import Runs, seeded_model
 from seqlab.claims.stats import linear_fit
+from seqlab.models import ModelSpec
+from seqlab.probes import gradient_path_length
+from seqlab.report import plots
 
 CLAIM = Claim(
     id="rnn-unrolled-deep",
@@ -24,6 +31,47 @@ CLAIM = Claim(
         "grow with T; otherwise inconclusive."
     ),
 )
+
+
+RUNS = ()
+MODELS = ("rnn", "lstm", "ffnn")
+
+
+def evidence(runs: Runs) -> tuple[dict, Figure]:
+    D, H = 4, 16
+    kmax = max(runs.profile.depth_lengths)
+    rows = []
+    for model in MODELS:
+        m = seeded_model(
+            ModelSpec(model, hidden_size=H, window=kmax), 0, input_size=D, output_size=1
+        )
+        for T in runs.profile.depth_lengths:
+            rows.append(
+                {
+                    "model": model,
+                    "window": kmax if model == "ffnn" else None,
+                    "seq_len": T,
+                    "matmuls": gradient_path_length(m, T, D),
+                }
+            )
+    return {"rows": rows}, _figure(rows, kmax)
+
+
+def _figure(rows: list[dict], kmax: int) -> Figure:
+    series = {}
+    for model in MODELS:
+        pts = [r for r in rows if r["model"] == model]
+        series[model if model != "ffnn" else f"ffnn (k={kmax})"] = {
+            "x": [r["seq_len"] for r in pts],
+            "y": [r["matmuls"] for r in pts],
+            "style": "o-",
+        }
+    return plots.lines(
+        series,
+        "sequence length T",
+        "matrix products from x₀ to the output",
+        title="Depth of the unrolled graph",
+    )
 
 
 def decide(evidence: dict) -> Decision:

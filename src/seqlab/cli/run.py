@@ -28,6 +28,7 @@ def run(
     """Run every claim's experiment and write report.html, results.json and summary.md.
 
     Finished runs under OUT/runs are reused: an interrupted suite resumes where it stopped.
+    Exits 1 when an experiment broke (its claim has no verdict; everything else is written).
     """
     from seqlab.suite import run_suite
 
@@ -41,3 +42,7 @@ def run(
         for c in results["claims"]:
             typer.echo(f"{c['verdict']:>12}  {c['id']}")
         typer.echo(f"report: {out / 'report.html'}  ({results['wall_seconds']:.0f} s)")
+    if results["errors"]:
+        for e in results["errors"]:
+            typer.echo(f"seqlab run: error: {e}", err=True)
+        raise typer.Exit(1)

@@ -20,7 +20,7 @@ from seqlab.probes.cost import (
     time_per_step,
 )
 from seqlab.probes.depth import gradient_path_length, graph_depth
-from seqlab.probes.gates import gate_matrix, gate_statistics, gate_summary
+from seqlab.probes.gates import gate_matrix, gate_statistics
 from seqlab.probes.gradients import (
     fit_decay,
     hidden_grad_norms,
@@ -38,7 +38,6 @@ __all__ = [
     "flops_per_step",
     "gate_matrix",
     "gate_statistics",
-    "gate_summary",
     "gradient_path_length",
     "graph_depth",
     "hidden_grad_norms",

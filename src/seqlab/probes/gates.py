@@ -3,7 +3,8 @@
 The claim ``lstm-gates-roles`` says the input gate admits (i high at the cue), the forget
 gate keeps (f high through the gap) and the output gate exposes (o high at the query).
 A trace (``SeqModel.trace(x)``) holds every gate at every step, ``(B, T, H)`` per gate per
-layer; these functions reduce it to numbers and to matrices for heatmaps.
+layer; these functions reduce it to numbers (with per-example means, for an interval over
+examples) and to matrices for heatmaps.
 
 Gates, in torch's names: LSTM ``i f o`` (``g`` is the candidate cell value, not a gate),
 GRU ``r z`` (``n`` is the candidate state). A gate an ablation removed appears in the trace
@@ -24,7 +25,7 @@ import torch
 
 from seqlab.models import Trace
 
-__all__ = ["GATES", "LOW", "HIGH", "gate_matrix", "gate_statistics", "gate_summary"]
+__all__ = ["GATES", "LOW", "HIGH", "gate_matrix", "gate_statistics"]
 
 GATES = ("i", "f", "o", "r", "z")  # the sigmoid gates; g and n are candidate values
 LOW, HIGH = 0.1, 0.9  # saturation thresholds: "closed" below LOW, "open" above HIGH
@@ -32,8 +33,10 @@ LOW, HIGH = 0.1, 0.9  # saturation thresholds: "closed" below LOW, "open" above 
 Position = int | slice | torch.Tensor
 
 
-def _select(gate: torch.Tensor, pos: Position) -> torch.Tensor:
-    """The values of ``gate`` ``(B, T, H)`` at ``pos``, flattened."""
+def _select(gate: torch.Tensor, pos: Position) -> tuple[torch.Tensor, torch.Tensor]:
+    """The values of ``gate`` ``(B, T, H)`` at ``pos`` as ``(values (B, S, H), weight (B, S))``:
+    ``S`` selected steps per example, ``weight`` 1 where a step is selected (a bool position
+    selects a different number of steps per example; the others select the same for all)."""
     B, T, _ = gate.shape
     if isinstance(pos, torch.Tensor):
         pos = pos.to(gate.device)
@@ -42,19 +45,24 @@ def _select(gate: torch.Tensor, pos: Position) -> torch.Tensor:
                 raise ValueError(
                     f"a bool position must be (B, T) = {(B, T)}, got {tuple(pos.shape)}"
                 )
-            return gate[pos].reshape(-1)  # (N·H,)
+            return gate, pos.to(gate.dtype)
         if pos.dim() == 0:
-            return gate[:, int(pos)].reshape(-1)
-        if pos.shape != (B,):
-            raise ValueError(f"a step-index tensor must be (B,) = ({B},), got {tuple(pos.shape)}")
-        idx = pos.long() % T
-        return gate[torch.arange(B, device=gate.device), idx].reshape(-1)  # (B·H,)
+            pos = int(pos)
+        else:
+            if pos.shape != (B,):
+                raise ValueError(
+                    f"a step-index tensor must be (B,) = ({B},), got {tuple(pos.shape)}"
+                )
+            idx = pos.long() % T
+            values = gate[torch.arange(B, device=gate.device), idx][:, None]  # (B, 1, H)
+            return values, values.new_ones(B, 1)
     if isinstance(pos, slice):
-        return gate[:, pos].reshape(-1)
+        values = gate[:, pos]  # (B, S, H)
+        return values, values.new_ones(values.shape[:2])
     if isinstance(pos, int | np.integer):
         if not -T <= int(pos) < T:
             raise ValueError(f"step {pos} is outside a sequence of length {T}")
-        return gate[:, int(pos)].reshape(-1)
+        return gate[:, int(pos)][:, None], gate.new_ones(B, 1)
     raise TypeError(f"a position is an int, slice, (B,) or (B, T) tensor; got {type(pos)}")
 
 
@@ -63,34 +71,38 @@ def gate_statistics(
     positions: dict[str, Position],
     layer: int = 0,
     gates: tuple[str, ...] | None = None,
-) -> dict[str, dict[str, dict[str, float]]]:
-    """``{position_name: {gate: {"mean", "sd", "low", "high", "n"}}}`` for one layer.
+) -> dict[str, dict[str, dict]]:
+    """``{position_name: {gate: {"mean", "sd", "low", "high", "n", "per_example"}}}`` for one
+    layer, in float64.
 
     ``mean`` and ``sd`` (population standard deviation) over all selected examples, steps
     and units; ``low`` and ``high`` the fractions of those values below ``LOW`` = 0.1 and
-    above ``HIGH`` = 0.9 (saturated closed / open); ``n`` how many values. ``gates`` defaults
-    to the sigmoid gates present in the trace (LSTM ``i f o``, GRU ``r z``).
+    above ``HIGH`` = 0.9 (saturated closed / open); ``n`` how many values. ``per_example``
+    is each example's mean over its selected steps and units, ``B`` independent values for
+    an interval over examples (NaN for an example with no step selected). ``gates``
+    defaults to the sigmoid gates present in the trace (LSTM ``i f o``, GRU ``r z``).
     """
     if not trace.gates or not trace.gates[layer]:
         raise TypeError("this trace has no gates (an RNN or FFNN); nothing to summarise")
     layer_gates = trace.gates[layer]
     names = gates if gates is not None else tuple(g for g in GATES if g in layer_gates)
-    stats: dict[str, dict[str, dict[str, float]]] = {}
+    stats: dict[str, dict[str, dict]] = {}
     for where, pos in positions.items():
         stats[where] = {}
         for name in names:
-            v = _select(layer_gates[name].detach(), pos).double()
+            values, weight = _select(layer_gates[name].detach().double(), pos)
+            H = values.shape[-1]
+            v = values[weight.bool()].reshape(-1)  # (N·H,) every selected value
+            per_example = (values * weight[..., None]).sum(dim=(1, 2)) / (weight.sum(1) * H)
             n = v.numel()
-            if n == 0:
-                nan = float("nan")
-                stats[where][name] = {"mean": nan, "sd": nan, "low": nan, "high": nan, "n": 0}
-                continue
+            nan = float("nan")
             stats[where][name] = {
-                "mean": v.mean().item(),
-                "sd": v.std(correction=0).item(),
-                "low": (v < LOW).double().mean().item(),
-                "high": (v > HIGH).double().mean().item(),
+                "mean": v.mean().item() if n else nan,
+                "sd": v.std(correction=0).item() if n else nan,
+                "low": (v < LOW).double().mean().item() if n else nan,
+                "high": (v > HIGH).double().mean().item() if n else nan,
                 "n": n,
+                "per_example": per_example.tolist(),
             }
     return stats
 
@@ -107,11 +119,3 @@ def gate_matrix(
         if trace.cell:
             mats["c"] = trace.cell[layer][example].detach().cpu().numpy()
     return mats
-
-
-def gate_summary(
-    trace: Trace, example: int = 0, layer: int = 0, states: bool = False
-) -> dict[str, np.ndarray]:
-    """``{gate: (T,) array}``: :func:`gate_matrix` averaged over units — one number per
-    step, the compact form for a table."""
-    return {k: m.mean(axis=1) for k, m in gate_matrix(trace, example, layer, states).items()}

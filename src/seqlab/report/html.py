@@ -25,7 +25,7 @@ from seqlab.report.format import (
     format_value,
     rows_table,
 )
-from seqlab.report.schema import VERDICTS, check_results, plain
+from seqlab.report.schema import ERROR, VERDICTS, check_results, plain
 
 RUN_COLUMNS = ("dir", "task", "model", "params", "metric", "value", "train_seconds")
 CANDIDATE_COLUMNS = (
@@ -53,13 +53,14 @@ _KNOWN_TOP = {
     "candidates_figure",
     "candidates_caption",
     "title",
+    "errors",
 }
 _KNOWN_CLAIM = {
     "id", "title", "statement", "verdict", "rule", "reason", "evidence", "figure", "notes",
-    "caption",
+    "caption", "error",
 }  # fmt: skip
 _MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
-SYMBOL = {"supported": "✓", "refuted": "✗", "inconclusive": "?"}
+SYMBOL = {"supported": "✓", "refuted": "✗", "inconclusive": "?", ERROR: "!"}
 
 
 @functools.cache  # one environment per process: compiling the template is the slow part
@@ -164,6 +165,8 @@ def context(results: Mapping[str, Any], out_dir: Path) -> dict[str, Any]:
             }
         )
     counts = {v: sum(c["verdict"] == v for c in claims) for v in VERDICTS}
+    if any(c["verdict"] == ERROR for c in claims):
+        counts[ERROR] = sum(c["verdict"] == ERROR for c in claims)
     env = results.get("environment") or {}
     facts = [("profile", results.get("profile")), ("seqlab", results.get("seqlab_version"))]
     facts += [(k, v) for k, v in results.items() if k not in _KNOWN_TOP and _is_fact(v)]
@@ -205,6 +208,7 @@ def context(results: Mapping[str, Any], out_dir: Path) -> dict[str, Any]:
             results.get("candidates_caption"),
         ),
         "notes": notes(results.get("notes")),
+        "errors": [str(e) for e in results.get("errors") or []],
         "runs": rows_table(None, ordered_rows(runs, RUN_COLUMNS)) if runs else None,
         "runs_open": len(runs) <= 40,
         "n_runs": len(runs),

@@ -317,37 +317,6 @@ def _matrix(matrix: Any, what: str) -> np.ndarray:
     return m
 
 
-def heatmap(
-    matrix: Any,
-    row_labels: Sequence[str],
-    col_labels: Sequence[str],
-    title: str = "",
-    cmap: str = "viridis",
-    vmin: float | None = None,
-    vmax: float | None = None,
-    annotate: bool | None = None,
-) -> Figure:
-    """A matrix (rows × columns) as a heatmap with a colour bar, e.g. gate value per word:
-    rows = gate names, columns = the words of a sentence. Cells are annotated with their
-    value when there are at most 160 of them (``annotate`` forces either way)."""
-    m = _matrix(matrix, "matrix")
-    if m.shape != (len(row_labels), len(col_labels)):
-        raise ValueError(
-            f"matrix has shape {m.shape} but {len(row_labels)} row and "
-            f"{len(col_labels)} column labels were given"
-        )
-    with _style():
-        w = max(6.0, min(14.0, 2.0 + 0.6 * m.shape[1]))
-        h = max(2.4, min(10.0, 1.6 + 0.42 * m.shape[0]))
-        fig = Figure(figsize=(w, h), layout="constrained")
-        ax = fig.add_subplot()
-        im = _heatmap_axes(ax, m, row_labels, col_labels, cmap, vmin, vmax, annotate)
-        fig.colorbar(im, ax=ax, fraction=0.04, pad=0.02)
-        if title:
-            ax.set_title(_wrap(title, fig))
-    return fig
-
-
 def _within(m: np.ndarray, vmin: float | None, vmax: float | None) -> bool:
     finite = m[np.isfinite(m)]
     if finite.size == 0:
@@ -414,39 +383,6 @@ def heatmaps(
             fig.colorbar(shared_im, ax=shared_axes, fraction=0.04, pad=0.02)
         if title:
             fig.suptitle(_wrap(title, fig), fontweight="bold")
-    return fig
-
-
-def scatter(
-    points: Mapping[str, tuple[Any, Any]],
-    xlabel: str,
-    ylabel: str,
-    logx: bool = False,
-    logy: bool = False,
-    title: str = "",
-) -> Figure:
-    """Named points ``{name: (x, y)}``: a single point is labelled beside it (e.g. each
-    candidate at (parameters, error)); a pair of sequences is one series in the legend."""
-    with _style():
-        fig = Figure(figsize=(WIDTH, 4.5), layout="constrained")
-        ax = fig.add_subplot()
-        colors = _Colors()
-        for name, (x, y) in points.items():
-            name = str(name)
-            if np.ndim(x) == 0 and np.ndim(y) == 0:
-                ax.scatter([float(x)], [float(y)], s=45, color=colors(name), zorder=3)
-                ax.annotate(
-                    name,
-                    (float(x), float(y)),
-                    xytext=(5, 4),
-                    textcoords="offset points",
-                    fontsize=9,
-                )
-            else:
-                xs, ys = _floats(x, f"{name}.x"), _floats(y, f"{name}.y")
-                ax.scatter(xs, ys, s=35, color=colors(name), label=name, zorder=3)
-        ax.margins(x=0.12, y=0.08)  # room for the point labels
-        _finish(ax, title, xlabel, ylabel, logx, logy)
     return fig
 
 

@@ -3,7 +3,8 @@
     {"schema": 1, "seqlab_version": str, "profile": str, "environment": {...},
      "questions": [{"question": str, "answer": str}],
      "claims": [{"id", "title"?, "statement", "verdict", "rule", "reason"?, "evidence": {...},
-                 "figure": "figures/<id>.png" | None, "caption"?, "notes"?, ...}],
+                 "figure": "figures/<id>.png" | None, "caption"?, "notes"?, "error"?, ...}],
+     "errors": [str]?,        # experiments that broke: no verdict, and `seqlab run` exits 1
      "runs": [{"dir", "task", "model", "params", "metric", "value", "train_seconds"}],
      "notes": str | [str]?,   # run-level: failed runs, tracebacks of broken experiments
      "wall_seconds": float,
@@ -13,9 +14,11 @@
                      "train_seconds", "latency_ms_per_step"}],
      "memory_horizon": ..., "candidates_figure": "figures/<name>.png" | None}
 
-Any other key of a claim is shown under "more"; any other top-level scalar among the run
-facts. Results come from our own code (claims, advisor), so a malformed dict is a programming
-error: ``check_results`` raises ``ValueError`` listing every problem at once.
+A claim whose experiment broke has ``"verdict": "error"`` (not a verdict: nothing was
+decided) and says why in ``"error"``. Any other key of a claim is shown under "more"; any
+other top-level scalar among the run facts. Results come from our own code (claims,
+advisor), so a malformed dict is a programming error: ``check_results`` raises
+``ValueError`` listing every problem at once.
 """
 
 from __future__ import annotations
@@ -30,9 +33,10 @@ import numpy as np
 
 SCHEMA = 1
 VERDICTS = ("supported", "refuted", "inconclusive")
+ERROR = "error"  # in a claim's "verdict" field: its experiment broke, no verdict was reached
 # Ids of the report's own sections; a claim id must not collide with them.
 RESERVED_IDS = frozenset(
-    {"facts", "questions", "overview", "recommendation", "candidates", "notes", "runs"}
+    {"facts", "errors", "questions", "overview", "recommendation", "candidates", "notes", "runs"}
 )
 _CLAIM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -87,12 +91,20 @@ def check_results(results: Mapping[str, Any]) -> None:
         for key in ("statement", "rule"):
             if not isinstance(c.get(key), str):
                 problems.append(f"{where}.{key} must be a string")
-        if c.get("verdict") not in VERDICTS:
-            problems.append(f"{where}.verdict {c.get('verdict')!r} is not one of {VERDICTS}")
+        if c.get("verdict") == ERROR:
+            if not isinstance(c.get("error"), str) or not c["error"].strip():
+                problems.append(f"{where} has verdict 'error' but no 'error' text saying why")
+        elif c.get("verdict") not in VERDICTS:
+            problems.append(
+                f"{where}.verdict {c.get('verdict')!r} is not one of {VERDICTS} or {ERROR!r}"
+            )
         if not isinstance(c.get("evidence", {}), Mapping):
             problems.append(f"{where}.evidence must be a dict")
         if c.get("figure") is not None and not isinstance(c.get("figure"), str):
             problems.append(f"{where}.figure must be a path string or None")
+    errors = results.get("errors", [])
+    if not isinstance(errors, list) or not all(isinstance(e, str) for e in errors):
+        problems.append("'errors' must be a list of strings")
     for key in ("questions", "runs", "candidates"):
         rows = results.get(key, [])
         if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):

@@ -11,9 +11,9 @@ from typing import Any
 
 from seqlab.report.format import Table, format_seconds, format_value
 from seqlab.report.html import candidates_table
-from seqlab.report.schema import VERDICTS, check_results, plain
+from seqlab.report.schema import ERROR, VERDICTS, check_results, plain
 
-SYMBOL = {"supported": "✅", "refuted": "❌", "inconclusive": "⚠️"}
+SYMBOL = {"supported": "✅", "refuted": "❌", "inconclusive": "⚠️", ERROR: "🛑"}
 
 
 def md_cell(text: Any) -> str:
@@ -52,6 +52,11 @@ def render_summary(results: Mapping[str, Any]) -> str:
     if facts:
         out.append(" · ".join(facts))
 
+    errors = results.get("errors") or []
+    if errors:
+        out.append("## Errors: this run is incomplete")
+        out.append("\n".join(f"- {md_cell(e)}" for e in errors))
+
     rec = results.get("recommendation")
     if rec is not None:
         pick = str(rec.get("model"))
@@ -64,7 +69,8 @@ def render_summary(results: Mapping[str, Any]) -> str:
 
     claims = results.get("claims") or []
     if claims:
-        counts = ", ".join(f"{sum(c['verdict'] == v for c in claims)} {v}" for v in VERDICTS)
+        shown = VERDICTS + ((ERROR,) if any(c["verdict"] == ERROR for c in claims) else ())
+        counts = ", ".join(f"{sum(c['verdict'] == v for c in claims)} {v}" for v in shown)
         out.append(f"## Verdicts ({counts})")
         rows = [
             [

@@ -1,6 +1,6 @@
-"""The evidence suite (``seqlab run``): profiles, the runs they need, evidence, report."""
+"""The evidence suite (``seqlab run``): plan the claims' runs, train them, decide, report."""
 
-from seqlab.suite.profiles import PROFILES, Profile
+from seqlab.claims.profiles import PROFILES, Profile
 from seqlab.suite.run import run_suite
 
 __all__ = ["PROFILES", "Profile", "run_suite"]

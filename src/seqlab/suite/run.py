@@ -1,5 +1,5 @@
-"""``seqlab run``: plan the runs of a profile, train them through the sweep machinery,
-probe the models, decide every claim, and write the report.
+"""``seqlab run``: plan the runs the claims need for a profile, train them through the
+sweep machinery, build every claim's evidence, decide it, and write the report.
 
     out/runs/<run dirs>      every trained model (reused by the next invocation)
     out/figures/*.png        one figure per claim
@@ -16,69 +16,67 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 import torch
 
 import seqlab
-from seqlab.claims import CLAIMS, ClaimResult
-from seqlab.claims.base import inconclusive
+from seqlab.claims import CLAIMS, ERROR, ClaimResult
+from seqlab.claims.base import error_entry
+from seqlab.claims.common import Runs
+from seqlab.claims.profiles import PROFILES, Profile
 from seqlab.errors import ConfigError, SeqlabError
-from seqlab.report import write_report
-from seqlab.suite import evidence as E
-from seqlab.suite.plan import (
-    adding_runs,
-    alice_runs,
-    image_runs,
-    recall_runs,
-    text_runs,
-    text_task_options,
-)
-from seqlab.suite.profiles import PROFILES, Profile
+from seqlab.report import plots, write_report
 from seqlab.suite.questions import answers
 from seqlab.sweep import run_sweep
 from seqlab.sweep.runner import run_id
-from seqlab.tasks import build_task
+
+RunGroup = Callable[[Profile], dict[str, dict]]
 
 
 def _log(msg: str) -> None:
     print(f"seqlab run: {msg}", file=sys.stderr, flush=True)
 
 
-def plan_runs(p: Profile) -> tuple[dict[str, dict], list[str]]:
-    """All runs of the profile by role, and notes on what could not be planned (e.g. a data
-    package that is not installed: the claims that need it say so)."""
+def plan_runs(p: Profile) -> tuple[dict[str, dict], dict[str, set[str]], list[str]]:
+    """All runs the claims need for profile ``p``, by role; the keys each claim needs; and
+    notes on what could not be planned (a data package that is not installed: the claims
+    that need it say so). Each run group is called once; a key two groups share must hold
+    the same config."""
     plan: dict[str, dict] = {}
+    needs: dict[str, set[str]] = {}
     notes: list[str] = []
-    plan.update(recall_runs(p))
-    plan.update(alice_runs(p))
-    plan.update(adding_runs(p))
-    try:
-        text = build_task("text", text_task_options(p), 0)
-        plan.update(text_runs(p, text.vocab_size))
-    except SeqlabError as e:
-        notes.append(f"King James Bible runs skipped: {e}")
-    try:
-        build_task("images", {"limit": p.image_limit}, 0)
-        plan.update(image_runs(p))
-    except SeqlabError as e:
-        notes.append(f"Fashion-MNIST runs skipped: {e}")
-    return plan, notes
+    done: dict[RunGroup, dict[str, dict]] = {}
+    for cid, module in CLAIMS.items():
+        needs[cid] = set()
+        for group in module.RUNS:
+            if group not in done:
+                try:
+                    done[group] = group(p)
+                except SeqlabError as e:
+                    done[group] = {}
+                    notes.append(f"{group.__name__} runs skipped: {e}")
+            for key, flat in done[group].items():
+                if plan.setdefault(key, flat) != flat:
+                    raise RuntimeError(f"run {key} is planned twice with different configs")
+                needs[cid].add(key)
+    return plan, needs, notes
 
 
-# claim id -> (evidence builder, needs trained runs)
-BUILDERS: dict[str, Callable[..., tuple[dict, str | None]]] = {
-    "ffnn-window-blind": E.window_blind,
-    "ffnn-window-cost": E.window_cost,
-    "rnn-unrolled-deep": lambda R, p, out: E.unrolled_deep(p, out),
-    "rnn-vanishing-gradient": E.vanishing_gradient,
-    "rnn-forgets": E.forgets,
-    "lstm-gates-roles": E.gates_roles,
-    "next-word-context": E.next_word,
-    "lstm-costlier": E.costlier,
-    "memory-pays-off": E.pays_off,
-}
+def decide_claim(module: ModuleType, runs: Runs, out: Path) -> tuple[dict, str | None]:
+    """The claim's results entry, and the traceback when its experiment broke (then the
+    entry holds ``"verdict": "error"``: a broken builder never votes)."""
+    cid = module.CLAIM.id
+    try:
+        ev, fig = module.evidence(runs)
+        decision = module.decide(ev)
+        figure = plots.save_figure(fig, out, cid) if fig is not None else None
+    except Exception:  # noqa: BLE001 - any failure is reported as an error, never a verdict
+        tb = traceback.format_exc()
+        return error_entry(module.CLAIM, tb.strip().splitlines()[-1]), tb
+    return ClaimResult(module.CLAIM, decision, ev, figure).to_dict(), None
 
 
 def run_suite(
@@ -90,13 +88,16 @@ def run_suite(
     address: str | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Run the evidence suite; returns the results dict (also written to ``out``)."""
+    """Run the evidence suite; returns the results dict (also written to ``out``).
+
+    A claim whose experiment broke is in ``results["errors"]`` and has no verdict; the CLI
+    exits 1 then, after writing everything else."""
     if profile not in PROFILES:
         raise ConfigError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     p = PROFILES[profile]
     out = Path(out)
     t0 = time.perf_counter()
-    plan, notes = plan_runs(p)
+    plan, needs, notes = plan_runs(p)
     _log(f"profile {p.name}: {len(plan)} training runs, output in {out}")
     sweep = run_sweep(
         list(plan.values()), out / "runs", executor=executor, jobs=jobs, address=address,
@@ -104,27 +105,31 @@ def run_suite(
     )  # fmt: skip
     by_dir = {Path(o.run_dir).name: o for o in sweep.runs if o.run_dir}
     R: dict[str, dict] = {}
+    failed: set[str] = set()
     for key, flat in plan.items():
         o = by_dir.get(run_id(flat))
         if o is not None and o.result is not None:
             R[key] = o.result
         else:
+            failed.add(key)
             notes.append(f"run {key} failed: {o.error if o else 'not run'}")
     _log(f"{sweep.executed} runs trained, {sweep.skipped} reused, {sweep.failed} failed")
 
-    claims = []
+    runs = Runs(R, p)
+    claims, errors = [], []
     for cid, module in CLAIMS.items():
         _log(f"claim {cid}")
-        try:
-            ev, fig = BUILDERS[cid](R, p, out)
-            decision = module.decide(ev)
-        except Exception as e:  # noqa: BLE001 - an experiment that breaks is reported, not hidden
-            ev, fig = {"error": f"{type(e).__name__}: {e}"}, None
-            decision = inconclusive(
-                f"the experiment could not be completed: {type(e).__name__}: {e}"
-            )
-            notes.append(f"{cid}: {traceback.format_exc(limit=3)}")
-        claims.append(ClaimResult(module.CLAIM, decision, ev, fig).to_dict())
+        lost = sorted(needs[cid] & failed)
+        if lost:
+            entry = error_entry(module.CLAIM, f"training runs failed: {', '.join(lost)}")
+        else:
+            entry, tb = decide_claim(module, runs, out)
+            if tb is not None:
+                notes.append(f"{cid}: {tb}")
+        if entry["verdict"] == ERROR:
+            errors.append(f"{cid}: {entry['error']}")
+            _log(f"claim {cid} failed: {entry['error']}")
+        claims.append(entry)
 
     by_id = {c["id"]: c for c in claims}
     results = {
@@ -142,6 +147,7 @@ def run_suite(
             "seed": list(p.seeds),
             "executor": executor,
         },
+        "errors": errors,
         "questions": answers(by_id),
         "claims": claims,
         "runs": [
