@@ -130,8 +130,10 @@ def signal_trial(work: Path, twin: dict, signum: int, delay: float) -> dict[str,
     _, err = proc.communicate(timeout=300)
     expected = 128 + signum
     ckpt = folder_of(out) / rundir.CHECKPOINT
-    if proc.returncode == 0:  # it finished before the signal arrived: nothing to resume
-        return {"outcome": "finished first", "ok": None}
+    if rundir.read_result(folder_of(out)) is not None:
+        # result.json is written last: the run had finished when the signal came (exit 0, or
+        # killed by the default handler once the trainer had restored it). Nothing to resume.
+        return {"outcome": "finished first", "exit_code": proc.returncode, "ok": None}
     stopped_at = load_checkpoint(ckpt)["step"] if ckpt.exists() else None
     resumed = launch(out, "--quiet")
     _, err2 = resumed.communicate(timeout=300)
@@ -346,16 +348,22 @@ def report(doc: dict[str, Any]) -> str:
         "",
     ]
     for name, code in (("sigint", 130), ("sigterm", 143)):
-        steps = [x["stopped_at"] for x in t[name] if x.get("stopped_at") is not None]
-        first = sum(x.get("outcome") == "finished first" for x in t[name])
+        counted = [x for x in t[name] if x.get("ok") is not None]
+        steps = [x["stopped_at"] for x in counted if x.get("stopped_at") is not None]
+        late = [x.get("exit_code") for x in t[name] if x.get("outcome") == "finished first"]
         if steps:
             lines.append(
                 f"- {name.upper()}: exit code {code} in "
-                f"{sum(bool(x.get('exit_code_ok')) for x in t[name])} of {len(steps)}; "
+                f"{sum(bool(x.get('exit_code_ok')) for x in counted)} of {len(counted)}; "
                 f"stopped at steps {min(steps)}–{max(steps)} (median "
                 f"{statistics.median(steps):g}) of {FLAT['steps']}; resumed bit-identical "
-                f"in {sum(bool(x.get('identical')) for x in t[name])} of {len(steps)}"
-                + (f"; {first} runs finished before the signal (not counted)" if first else "")
+                f"in {sum(bool(x.get('identical')) for x in counted)} of {len(counted)}"
+                + (
+                    f"; {len(late)} more draws landed after the run had finished (result.json "
+                    f"already written; exit codes {sorted(late)}) and are not counted"
+                    if late
+                    else ""
+                )
                 + "."
             )
     if t["sigkill"]:
@@ -435,13 +443,17 @@ def main() -> int:
         twin = fingerprint(twin_folder)
         span = rundir.read_result(twin_folder)["wall_seconds"]
         n_writes = FLAT["steps"] // FLAT["eval_every"]
-        plan = [("sigint", signal.SIGINT)] * args.sigint + [("sigterm", signal.SIGTERM)] * (
-            args.sigterm
-        )
-        for i, (name, signum) in enumerate(plan):
-            trial = signal_trial(work / f"{name}-{i}", twin, signum, rng.uniform(0, 0.95 * span))
-            trials[name].append(trial)
-            print(f"{name} {i}: {trial}", file=sys.stderr)
+        for name, signum, wanted in (
+            ("sigint", signal.SIGINT, args.sigint),
+            ("sigterm", signal.SIGTERM, args.sigterm),
+        ):
+            i = 0  # draw until `wanted` signals landed during training (at most 3x as many)
+            while sum(t["ok"] is not None for t in trials[name]) < wanted and i < 3 * wanted:
+                delay = rng.uniform(0, 0.95 * span)
+                trial = signal_trial(work / f"{name}-{i}", twin, signum, delay)
+                trials[name].append(trial)
+                print(f"{name} {i}: {trial}", file=sys.stderr)
+                i += 1
         for i in range(args.sigkill):
             trial = sigkill_trial(work / f"kill-{i}", twin, rng.randint(2, n_writes))
             trials["sigkill"].append(trial)
