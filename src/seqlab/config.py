@@ -29,7 +29,7 @@ OPTIMIZERS = ("adamw", "sgd")
 SCHEDULES = ("constant", "cosine", "step")
 DEVICES = ("auto", "cpu", "cuda")
 PATHS = ("auto", "fused", "trace")
-HEADS = ("linear", "adaptive")
+HEADS = ("linear", "adaptive", "auto")
 # Task options that name files: stored absolute so the run id does not depend on the cwd.
 PATH_OPTIONS = ("data",)
 
@@ -67,7 +67,10 @@ class TrainConfig:
     checkpoint_every: checkpoint every this many steps (None = at evaluations only).
     head: the read-out: ``linear`` (logits) or, for word-level text with a large vocabulary,
         ``adaptive`` (an adaptive softmax, ``seqlab.models.adaptive``: the same exact
-        perplexity at about a tenth of the read-out's cost).
+        perplexity at about a tenth of the read-out's cost); ``auto``: adaptive when the
+        vocabulary is large enough for it, else linear (``seqlab.models.build_model``).
+    defaults_applied: the options ``seqlab.defaults.apply_task_defaults`` filled in from the
+        per-task table (``seqlab train`` only); part of the run id only when not empty.
     max_seconds: wall-clock budget for training (makes results depend on the machine).
     """
 
@@ -102,6 +105,8 @@ class TrainConfig:
     device: str = "auto"
     path: str = "auto"
     max_seconds: float | None = None
+    # provenance: the options seqlab.defaults filled in (not given by the user)
+    defaults_applied: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _coerce(self)
@@ -205,6 +210,7 @@ class TrainConfig:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["task_options"] = dict(sorted(self.task_options.items()))
+        d["defaults_applied"] = list(self.defaults_applied)
         return d
 
     def model_spec(self, max_lag: int | None = None):  # -> seqlab.models.ModelSpec
@@ -226,7 +232,10 @@ class TrainConfig:
 
     def run_id(self) -> str:
         """``task-model-<10 hex>``: a hash of the whole config, stable across processes."""
-        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        d = self.to_dict()
+        if not d["defaults_applied"]:  # run ids from before the field existed stay valid
+            del d["defaults_applied"]
+        blob = json.dumps(d, sort_keys=True, separators=(",", ":"))
         digest = hashlib.sha256(blob.encode()).hexdigest()[:10]
         return f"{self.task}-{self.model}-{digest}"
 
@@ -296,3 +305,4 @@ def _coerce(cfg: TrainConfig) -> None:
     if not isinstance(cfg.task_options, dict):
         raise ConfigError(f"task_options must be a dict, got {type(cfg.task_options).__name__}")
     object.__setattr__(cfg, "task_options", dict(cfg.task_options))
+    object.__setattr__(cfg, "defaults_applied", tuple(sorted(map(str, cfg.defaults_applied))))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from seqlab.cli import bench, compare, params, run, sweep, train  # noqa: F401  (register commands)
+from seqlab.cli import bench, compare, context, params, run, sweep, train  # noqa: F401  (register commands)
 from seqlab.cli.app import app
 from seqlab.errors import SeqlabError
 

@@ -17,12 +17,22 @@ import typer
 
 from seqlab.cli.app import app
 from seqlab.config import TrainConfig
+from seqlab.defaults import apply_task_defaults, describe_defaults
 from seqlab.errors import ConfigError
 
 
 def _d(name: str) -> str:
-    """The default of a TrainConfig field, for help texts (one source of truth)."""
-    return f"{TrainConfig.__dataclass_fields__[name].default:g}"
+    """The default of a TrainConfig field and its per-task defaults (``seqlab.defaults``),
+    for help texts (one source of truth each)."""
+    base = TrainConfig.__dataclass_fields__[name].default
+    per_task = describe_defaults(name)
+    return f"{base:g}" + (f"; {per_task}" if per_task else "")
+
+
+def _t(name: str) -> str:
+    """`` (text: sgd)``: the per-task defaults of an option without a numeric default."""
+    per_task = describe_defaults(name)
+    return f" ({per_task})" if per_task else ""
 
 
 _TASK_HELP = "recall, adding, copy, text, images, series or classify."
@@ -87,7 +97,8 @@ def train(
     head: str | None = typer.Option(
         None,
         "--head",
-        help="Read-out: linear (default) or adaptive (adaptive softmax; large vocabularies).",
+        help="Read-out: linear (default), adaptive (adaptive softmax; large vocabularies) or "
+        f"auto (adaptive when the vocabulary allows){_t('head')}.",
     ),
     steps: int | None = typer.Option(None, "--steps", help=f"Optimizer steps ({_d('steps')})."),
     epochs: float | None = typer.Option(
@@ -97,7 +108,9 @@ def train(
         None, "--batch-size", help=f"Sequences per step ({_d('batch_size')})."
     ),
     lr: float | None = typer.Option(None, "--lr", help=f"Learning rate ({_d('lr')})."),
-    optimizer: str | None = typer.Option(None, "--optimizer", help="adamw (default) or sgd."),
+    optimizer: str | None = typer.Option(
+        None, "--optimizer", help=f"adamw (default) or sgd{_t('optimizer')}."
+    ),
     weight_decay: float | None = typer.Option(
         None, "--weight-decay", help=f"Weight decay ({_d('weight_decay')})."
     ),
@@ -105,7 +118,9 @@ def train(
         None, "--clip", help=f"Global gradient-norm clipping ({_d('clip')}); 0 turns it off."
     ),
     schedule: str | None = typer.Option(
-        None, "--schedule", help="Learning-rate schedule: constant, cosine or step."
+        None,
+        "--schedule",
+        help=f"Learning-rate schedule: constant (default), cosine or step{_t('schedule')}.",
     ),
     warmup: int | None = typer.Option(
         None, "--warmup", help=f"Linear warm-up steps ({_d('warmup')})."
@@ -151,6 +166,10 @@ def train(
     Identical options give the same run directory: a finished run is shown again, an
     interrupted one (Ctrl-C) resumes from its checkpoint, and one that another process is
     training is waited for (or, with --no-wait, refused with exit 2).
+
+    Task defaults: an option not given takes the task's default where the task has one
+    (shown as "text: ..." in the option help; --task text trains the measured word-LM
+    recipe), else the generic one; result.json lists them under defaults_applied.
     """
     from seqlab import rundir
     from seqlab.train import TrainingInterrupted
@@ -164,7 +183,7 @@ def train(
     if data is not None:
         flat["data"] = str(data)
     flat.update(_task_opts(task_opt))
-    cfg = TrainConfig.from_flat(flat)
+    cfg = TrainConfig.from_flat(apply_task_defaults(flat))
     folder = rundir.run_dir(cfg, out)
     finished_before = rundir.read_result(folder) is not None
     try:

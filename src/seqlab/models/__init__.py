@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from torch import nn
 
+from seqlab.models.adaptive import cutoffs_for
 from seqlab.models.elman import RNN
 from seqlab.models.gru import GRU
 from seqlab.models.lstm import LSTM, VARIANT_BLOCKS
@@ -93,10 +94,11 @@ def build_model(
 ) -> SeqModel:
     """A full model. With ``vocab_size`` the input is ``(B, T)`` token ids, embedded to
     ``embed_dim`` first (``input_size`` is then ignored)."""
+    head = spec.head
+    if head == "auto":  # the adaptive softmax where the vocabulary is large enough for it
+        head = "adaptive" if vocab_size and cutoffs_for(output_size) else "linear"
     if vocab_size:
         embed_dim = spec.embed_dim or spec.hidden_size
         core = build_core(spec, embed_dim)
-        return SeqModel(
-            core, output_size, vocab_size, embed_dim, dropout=spec.dropout, head=spec.head
-        )
-    return SeqModel(build_core(spec, input_size), output_size, dropout=spec.dropout, head=spec.head)
+        return SeqModel(core, output_size, vocab_size, embed_dim, dropout=spec.dropout, head=head)
+    return SeqModel(build_core(spec, input_size), output_size, dropout=spec.dropout, head=head)

@@ -1,0 +1,69 @@
+"""Task-specific defaults (seqlab.defaults): applied only when not given, recorded, shown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from seqlab.cli import main
+from seqlab.config import TrainConfig
+from seqlab.defaults import TASK_DEFAULTS, apply_task_defaults
+
+CORPUS = Path(__file__).parent / "data" / "corpus.txt"
+TEXT = TASK_DEFAULTS["text"]
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_text_defaults_fill_only_the_options_not_given():
+    flat = apply_task_defaults({"task": "text", "model": "lstm", "lr": 1.0, "layers": None})
+    assert flat["lr"] == 1.0  # given: kept
+    assert flat["layers"] == TEXT["layers"]  # None counts as not given
+    assert flat["optimizer"] == "sgd" and flat["schedule"] == "cosine"
+    assert "lr" not in flat["defaults_applied"] and "layers" in flat["defaults_applied"]
+    assert set(flat["defaults_applied"]) == set(TEXT) - {"lr"}
+
+
+def test_epochs_stand_for_steps_and_other_tasks_get_no_task_defaults():
+    flat = apply_task_defaults({"task": "text", "model": "rnn", "epochs": 1.0})
+    assert "steps" not in flat and "steps" not in flat["defaults_applied"]
+    other = apply_task_defaults({"task": "adding", "model": "lstm"})
+    assert other == {"task": "adding", "model": "lstm", "defaults_applied": ()}
+    cfg = TrainConfig.from_flat(other)  # the generic TrainConfig defaults, run id unchanged
+    assert cfg.lr == 3e-3 and cfg.run_id() == TrainConfig("adding", "lstm").run_id()
+
+
+def test_the_table_reaches_the_config_and_result_json(tmp_path, capsys):
+    argv = ["train", "--task", "text", "--data", str(CORPUS), "--model", "gru"]
+    argv += ["--hidden-size", "8", "--layers", "1", "--steps", "3", "--eval-every", "3"]
+    with pytest.raises(SystemExit) as e:
+        main([*argv, "--out", str(tmp_path), "--json", "--quiet"])
+    assert e.value.code in (0, None)
+    r = json.loads(capsys.readouterr().out)
+    given = {"hidden_size", "layers", "steps", "eval_every"}
+    assert set(r["defaults_applied"]) == set(TEXT) - given
+    c = r["config"]
+    assert (c["optimizer"], c["lr"], c["clip"], c["batch_size"]) == ("sgd", 20.0, 0.25, 20)
+    assert (c["hidden_size"], c["layers"], c["steps"]) == (8, 1, 3)
+    assert r["steps"] == 3
+    on_disk = json.loads((Path(r["run_dir"]) / "result.json").read_text())
+    assert on_disk["defaults_applied"] == r["defaults_applied"]
+
+
+def test_train_help_shows_the_text_defaults(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = " ".join(capsys.readouterr().out.replace("│", " ").split())  # unwrap the boxes
+    for name in ("hidden_size", "layers", "steps", "batch_size", "lr", "dropout", "eval_every"):
+        assert f"text: {TEXT[name]:g}" in out, name
+    for name in ("optimizer", "schedule", "head"):
+        assert f"text: {TEXT[name]}" in out, name
