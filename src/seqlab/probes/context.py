@@ -59,6 +59,7 @@ __all__ = [
     "position_losses",
     "probe_run",
     "summarise",
+    "summarise_probes",
 ]
 
 NS = (1, 2, 5, 10, 20, 50, 100, 200, 500)
@@ -305,6 +306,13 @@ def context_use(
     if not 0 < tolerance < 1:
         raise DataValidationError(f"--tolerance must be in (0, 1), got {tolerance}. E.g. 0.01.")
     probes = [probe_run(d, tokens=tokens, ns=ns, seed=seed) for d in run_dirs]
+    return summarise_probes(probes, tolerance=tolerance, boot=boot, seed=seed)
+
+
+def summarise_probes(
+    probes: Sequence[dict[str, Any]], *, tolerance: float = 0.01, boot: int = 1000, seed: int = 0
+) -> dict[str, Any]:
+    """``context_use`` from ``probe_run`` outputs (e.g. computed in parallel processes)."""
     groups: dict[str, list[dict]] = {}
     for p in probes:
         groups.setdefault(p["label"], []).append(p)
