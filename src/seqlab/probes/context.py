@@ -145,6 +145,9 @@ def position_losses(
     for kind in kinds:
         rows = []
         for n in ns:
+            if kind != "truncated" and n >= full and "truncated" in out:
+                rows.append(out["truncated"][list(ns).index(n)])  # nothing beyond n to perturb
+                continue
             x = perturbed_windows(stream, positions, n, full, kind, generator, unigram)
             rows.append(last_step_nll(model, x, y, batch_size))
         out[kind] = np.stack(rows)
