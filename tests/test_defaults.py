@@ -67,3 +67,17 @@ def test_train_help_shows_the_text_defaults(capsys):
         assert f"text: {TEXT[name]:g}" in out, name
     for name in ("optimizer", "schedule", "head"):
         assert f"text: {TEXT[name]}" in out, name
+
+
+def test_head_auto_is_adaptive_only_where_the_vocabulary_allows():
+    from seqlab.models import ModelSpec, build_model
+    from seqlab.models.adaptive import CUTOFFS, AdaptiveSoftmax
+
+    spec = ModelSpec("rnn", hidden_size=4, head="auto")
+    big, small = CUTOFFS[0] + 2, CUTOFFS[0] + 1  # cutoffs_for needs c < V - 1
+    head = build_model(spec, input_size=1, output_size=big, vocab_size=big).head
+    assert isinstance(head, AdaptiveSoftmax)
+    head = build_model(spec, input_size=1, output_size=small, vocab_size=small).head
+    assert isinstance(head, torch.nn.Linear)
+    head = build_model(spec, input_size=3, output_size=big).head  # no vocabulary: linear
+    assert isinstance(head, torch.nn.Linear)
