@@ -71,12 +71,23 @@ def main() -> None:
     ap.add_argument("--extra", nargs="*", default=[], help="more finished text runs to probe")
     ap.add_argument("--runs", default="/tmp/context-runs/probe")
     ap.add_argument("--out", default="benchmarks/context.json")
+    ap.add_argument(
+        "--probe-now",
+        action="store_true",
+        help="do not train: probe the runs' best weights so far (runs still training)",
+    )
     a = ap.parse_args()
 
     started, load_start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), os.getloadavg()
     flats = [(c, flat_config(c, m, k, a.steps)) for c in a.corpora for m, k in MODELS]
     with ProcessPoolExecutor(max_workers=a.jobs) as pool:
-        dirs = list(pool.map(_train, [(f, a.runs) for _, f in flats]))
+        if a.probe_now:
+            from seqlab.config import TrainConfig
+            from seqlab.rundir import run_dir
+
+            dirs = [str(run_dir(TrainConfig.from_flat(f), a.runs)) for _, f in flats]
+        else:
+            dirs = list(pool.map(_train, [(f, a.runs) for _, f in flats]))
         jobs = [(d, a.tokens, a.seed) for d in [*dirs, *a.extra]]
         probes = list(pool.map(_probe, jobs))
     by_corpus: dict[str, list[dict]] = {}

@@ -225,6 +225,28 @@ def _load(run_dir: str | Path):
     return cfg, model, meta, task
 
 
+def _weights_step(run_dir: str | Path) -> dict[str, Any]:
+    """What the probed weights saw: the finished run's result, or for a run still training
+    the best validation so far (its weights are the best-validation ones)."""
+    import json
+
+    from seqlab.rundir import METRICS_JSONL, read_result
+
+    result = read_result(run_dir)
+    if result is not None:
+        return {**result, "finished": True, "steps": result["best_step"]}
+    rows = []
+    path = Path(run_dir) / METRICS_JSONL
+    if path.exists():
+        rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    best = min(rows, key=lambda r: r["valid_value"], default=None)
+    return {
+        "finished": False,
+        "steps": best["step"] if best else None,
+        "valid_perplexity": best["valid_value"] if best else None,
+    }
+
+
 def _label(cfg) -> str:
     return f"ffnn({cfg.window})" if cfg.model == "ffnn" else cfg.model
 
@@ -258,10 +280,7 @@ def probe_run(
     losses = position_losses(
         model, stream, candidates, grid, full, g, unigram / unigram.sum(), batch_size=batch_size
     )
-    result = meta.get("result") or {}
-    from seqlab.rundir import read_result
-
-    result = read_result(run_dir) or result
+    result = _weights_step(run_dir)
     tokens_trained = None
     if result.get("steps"):
         tokens_trained = int(result["steps"]) * cfg.batch_size * int(task.seq_len)
@@ -279,7 +298,8 @@ def probe_run(
             "params": meta.get("params"),
             "hidden_size": cfg.hidden_size,
             "layers": cfg.layers,
-            "steps": result.get("steps"),
+            "steps": result.get("steps"),  # of the probed (best-validation) weights
+            "finished": result["finished"],
             "train_seconds": result.get("train_seconds"),
             "seq_len": task.seq_len,
             "eval_context": task.context,
