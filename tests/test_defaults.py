@@ -81,3 +81,33 @@ def test_head_auto_is_adaptive_only_where_the_vocabulary_allows():
     assert isinstance(head, torch.nn.Linear)
     head = build_model(spec, input_size=3, output_size=big).head  # no vocabulary: linear
     assert isinstance(head, torch.nn.Linear)
+
+
+def test_text_defaults_build_exactly_the_measured_recipe():
+    """The short command trains RESULTS.md's recipe: the same config (head auto resolving to
+    the adaptive softmax on the KJV vocabulary) and bit-identical initial weights."""
+    from seqlab.models import build_model
+
+    short = {"task": "text", "model": "lstm", "min_count": 1}
+    recipe = {
+        **short,
+        **{"layers": 2, "hidden_size": 200, "head": "adaptive", "optimizer": "sgd", "lr": 20},
+        **{"clip": 0.25, "dropout": 0.2, "batch_size": 20, "steps": 8000},
+        **{"schedule": "cosine", "eval_every": 2000},
+    }
+    a = TrainConfig.from_flat(apply_task_defaults(short)).to_dict()
+    b = TrainConfig.from_flat(recipe).to_dict()
+    assert a.pop("head") == "auto" and b.pop("head") == "adaptive"
+    assert a.pop("defaults_applied") and not b.pop("defaults_applied")
+    assert a == b
+    V = 11_817  # the KJV train vocabulary at min count 1
+    models = []
+    for flat in (apply_task_defaults(short), recipe):
+        torch.manual_seed(0)
+        spec = TrainConfig.from_flat(flat).model_spec(35)
+        models.append(build_model(spec, input_size=V, output_size=V, vocab_size=V))
+    sa, sb = models[0].state_dict(), models[1].state_dict()
+    assert sa.keys() == sb.keys()
+    assert sum(v.numel() for v in sa.values()) == 3_278_651  # RESULTS.md's parameter count
+    for k in sa:
+        assert torch.equal(sa[k], sb[k]), k
