@@ -100,6 +100,9 @@ class TrainConfig(_ModelOptions):
     max_seconds: float | None = option(
         None, "Stop training after this many seconds (results then depend on the machine)."
     )
+    # provenance, not an option: the names seqlab.defaults.apply_task_defaults filled in from
+    # the per-task table (`seqlab train` only); part of the run id only when not empty
+    defaults_applied: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.task, str) or not self.task:
@@ -141,6 +144,9 @@ class TrainConfig(_ModelOptions):
                 f"task_options must be a dict, got {type(self.task_options).__name__}"
             )
         object.__setattr__(self, "task_options", dict(self.task_options))
+        object.__setattr__(
+            self, "defaults_applied", tuple(sorted(map(str, self.defaults_applied or ())))
+        )
         try:
             json.dumps(self.task_options, sort_keys=True, allow_nan=False)
         except (TypeError, ValueError) as e:
@@ -182,6 +188,7 @@ class TrainConfig(_ModelOptions):
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["task_options"] = dict(sorted(self.task_options.items()))
+        d["defaults_applied"] = list(self.defaults_applied)
         return d
 
     def model_spec(self, max_lag: int | None = None) -> ModelSpec:
@@ -195,6 +202,9 @@ class TrainConfig(_ModelOptions):
 
     def run_id(self) -> str:
         """``task-model-<10 hex>``: a hash of the whole config, stable across processes."""
-        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        d = self.to_dict()
+        if not d["defaults_applied"]:  # run ids from before the field existed stay valid
+            del d["defaults_applied"]
+        blob = json.dumps(d, sort_keys=True, separators=(",", ":"))
         digest = hashlib.sha256(blob.encode()).hexdigest()[:10]
         return f"{self.task}-{self.model}-{digest}"

@@ -325,6 +325,7 @@ class _Run:
             "train_seconds": round(st.train_seconds, 3),
             "wall_seconds": round(st.wall_seconds + time.perf_counter() - t0, 3),
             "seed": cfg.seed,
+            "defaults_applied": list(cfg.defaults_applied),  # seqlab.defaults: not given
             "device": str(self.device),
             "run_id": cfg.run_id(),
             "run_dir": str(self.folder.resolve()),

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import sys
 
-from seqlab.cli import bench, compare, explore, params, run, sweep, train  # noqa: F401  (register commands)
+from seqlab.cli import (  # noqa: F401  (register commands)
+    bench,
+    compare,
+    context,
+    explore,
+    params,
+    run,
+    sweep,
+    train,
+)
 from seqlab.cli.app import app
 from seqlab.errors import SeqlabError
 

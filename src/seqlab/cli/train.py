@@ -23,6 +23,7 @@ import typer
 
 from seqlab.cli.app import app
 from seqlab.config import TrainConfig
+from seqlab.defaults import apply_task_defaults, describe_defaults
 from seqlab.errors import ConfigError
 from seqlab.options import HELP, flag
 
@@ -44,7 +45,9 @@ TASK_OPTIONS: dict[str, tuple[type, str]] = {
 }
 #: TrainConfig fields that are options: all but the task, the model and the task options.
 CONFIG_OPTIONS = tuple(
-    f for f in dataclasses.fields(TrainConfig) if f.name not in ("task", "model", "task_options")
+    f
+    for f in dataclasses.fields(TrainConfig)
+    if f.name not in ("task", "model", "task_options", "defaults_applied")
 )
 
 
@@ -53,8 +56,10 @@ def _config_option(f: dataclasses.Field) -> tuple[type, str]:
     hint = typing.get_type_hints(TrainConfig)[f.name]
     kinds = [k for k in typing.get_args(hint) or (hint,) if k is not type(None)]
     shown = f"{f.default:g}" if isinstance(f.default, float) else f.default
-    default = "" if f.default is None else f" (default {shown})"
-    return (kinds[0] if len(kinds) == 1 else str), f.metadata[HELP] + default
+    default = "" if f.default is None else f"default {shown}"
+    per_task = describe_defaults(f.name)  # e.g. "text: 20"
+    note = "; ".join(x for x in (default, per_task) if x)
+    return (kinds[0] if len(kinds) == 1 else str), f.metadata[HELP] + (f" ({note})" if note else "")
 
 
 def with_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -111,6 +116,10 @@ def train(
     Identical options give the same run directory: a finished run is shown again, an
     interrupted one (Ctrl-C) resumes from its checkpoint, and one that another process is
     training is waited for (or, with --no-wait, refused with exit 2).
+
+    Task defaults: an option not given takes the task's default where the task has one
+    (shown as "text: ..." in the option help; --task text trains the measured word-LM
+    recipe), else the generic one; result.json lists them under defaults_applied.
     """
     from seqlab import rundir
     from seqlab.train import TrainingInterrupted
@@ -125,7 +134,7 @@ def train(
     if "data" in flat:
         flat["data"] = str(flat["data"])
     flat.update(_task_opts(task_opt))
-    cfg = TrainConfig.from_flat(flat)
+    cfg = TrainConfig.from_flat(apply_task_defaults(flat))
     folder = rundir.run_dir(cfg, out)
     finished_before = rundir.read_result(folder) is not None
     try:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from seqlab.models.adaptive import cutoffs_for
 from seqlab.models.elman import RNN
 from seqlab.models.gru import GRU
 from seqlab.models.lstm import FORGET_BIAS, LSTM, VARIANT_BLOCKS, parse_forget_bias
@@ -26,7 +27,7 @@ from seqlab.options import bad, coerce, one_of, option, positive
 RECURRENT = ("rnn", "lstm", "gru")
 ABLATIONS = tuple(f"lstm-{v}" for v in VARIANT_BLOCKS if v != "full")
 MODEL_NAMES = ("ffnn", *RECURRENT, *ABLATIONS)
-HEADS = ("linear", "adaptive")
+HEADS = ("linear", "adaptive", "auto")
 
 __all__ = [
     "ABLATIONS",
@@ -69,7 +70,9 @@ class ModelSpec:
     max_lag: int | None = None
     dropout: float = option(0.0, "Dropout probability (embedding and read-out input).")
     head: str = option(
-        "linear", "Read-out: linear or adaptive (adaptive softmax; large vocabularies)."
+        "linear",
+        "Read-out: linear, adaptive (adaptive softmax; large vocabularies) or auto "
+        "(adaptive when the vocabulary allows).",
     )
 
     def __post_init__(self) -> None:
@@ -127,7 +130,11 @@ def build_model(
 ) -> SeqModel:
     """A full model. With ``vocab_size`` the input is ``(B, T)`` token ids, embedded to
     ``embed_dim`` first (``input_size`` is then ignored). Draws, all from ``generator``:
-    the core, then the embedding, then the head."""
+    the core, then the embedding, then the head. ``head="auto"``: the adaptive softmax where
+    the vocabulary is large enough for its clusters, else linear."""
+    head = spec.head
+    if head == "auto":
+        head = "adaptive" if vocab_size and cutoffs_for(output_size) else "linear"
     embed_dim = (spec.embed_dim or spec.hidden_size) if vocab_size else None
     core = build_core(spec, embed_dim or input_size, generator=generator)
     return SeqModel(
@@ -136,6 +143,6 @@ def build_model(
         vocab_size,
         embed_dim,
         dropout=spec.dropout,
-        head=spec.head,
+        head=head,
         generator=generator,
     )

@@ -1,0 +1,84 @@
+"""Task-specific defaults of ``seqlab train``: the one table, applied only to options not given.
+
+    flat = apply_task_defaults({"task": "text", "model": "lstm", "lr": 1.0})
+    flat["optimizer"], flat["lr"]          # "sgd" (table), 1.0 (the user's)
+    flat["defaults_applied"]               # ("batch_size", "clip", ..., "steps")
+
+``TrainConfig``'s field defaults (AdamW 3e-3, hidden 64, batch 64, 1,000 steps) are generic:
+measured on the synthetic tasks, they are a poor recipe for word-level text. There the
+user who typed ``seqlab train --task text --data KJV_SPLIT --min-count 1 --model lstm`` got
+test perplexity 154.6 in 379 s, where the recipe below reached 88.3 in 394 s on the same
+90/5/5 verse split (``benchmarks/RESULTS.md``, "Quality at equal time").
+
+The ``text`` recipe (pytorch/examples' ``word_language_model`` with a cosine schedule and an
+adaptive softmax): 2 layers of 200 units, dropout 0.2, SGD at lr 20 decayed to 0 by a cosine
+over 8,000 steps, gradient clipping 0.25, batches of 20 chunks, validation every 2,000 steps.
+``head="auto"`` is the adaptive softmax when the vocabulary is large enough for it (more
+than 501 words, ``seqlab.models.adaptive.cutoffs_for``), else the full softmax.
+
+Per model family: the same values for every model. ``hidden_size`` 200 and ``layers`` 2 mean
+two stacked recurrent layers of 200 for ``rnn`` / ``lstm`` / ``gru`` (and the ablations), and
+two hidden layers of 200 over the window for ``ffnn`` — the sizes the RESULTS.md comparison
+used for all three (FFNN(5) 151.1, RNN 160.0, LSTM 89.8 at about equal time). The recipe was
+made for the LSTM; the RNN and FFNN train stably with it but it is not tuned for them.
+
+Where it applies: ``seqlab train`` (``seqlab.cli.train``) resolves the user's options
+through ``apply_task_defaults`` before ``TrainConfig.from_flat``; the applied names are kept
+in the config (``TrainConfig.defaults_applied``) and so in ``config.json`` and
+``result.json``. Programmatic callers (the suite, the advisor, sweep grids) state their own
+options and get ``TrainConfig``'s generic defaults unless they call this function.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["TASK_DEFAULTS", "apply_task_defaults", "describe_defaults"]
+
+# task -> option -> value (TrainConfig field names)
+TASK_DEFAULTS: dict[str, dict[str, Any]] = {
+    "text": {
+        "hidden_size": 200,
+        "layers": 2,
+        "dropout": 0.2,
+        "head": "auto",
+        "optimizer": "sgd",
+        "lr": 20.0,
+        "clip": 0.25,
+        "batch_size": 20,
+        "schedule": "cosine",
+        "steps": 8000,
+        "eval_every": 2000,
+    },
+}
+
+# options that, when given, stand for another table entry (a user's --epochs replaces steps)
+_REPLACES = {"epochs": "steps"}
+
+
+def apply_task_defaults(flat: dict[str, Any]) -> dict[str, Any]:
+    """``flat`` with the task's table entries added for every option it does not set.
+
+    An option counts as given when its key is present with a value other than ``None``
+    (``-`` or ``_`` spelling). Adds ``defaults_applied``: the sorted names filled in."""
+    out = {k.replace("-", "_"): v for k, v in flat.items()}
+    table = TASK_DEFAULTS.get(str(out.get("task")), {})
+    given = {k for k, v in out.items() if v is not None}
+    given |= {_REPLACES[k] for k in given if k in _REPLACES}
+    applied = sorted(k for k in table if k not in given)
+    for key in applied:
+        out[key] = table[key]
+    out["defaults_applied"] = tuple(applied)
+    return out
+
+
+def describe_defaults(name: str) -> str:
+    """``"text: 200"`` — the per-task defaults of one option, for help texts ('' if none)."""
+    parts = [
+        f"{task}: {_fmt(table[name])}" for task, table in TASK_DEFAULTS.items() if name in table
+    ]
+    return "; ".join(parts)
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, int | float) and not isinstance(v, bool) else str(v)
