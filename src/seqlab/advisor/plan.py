@@ -66,7 +66,8 @@ SEARCH_SHARE = 0.25  # of the time left for training, to the learning-rate searc
 RESERVE = 3.0  # seconds kept for the figure and the report
 MIN_CAP = 1.0  # seconds of training per run, below which the budget is too small
 FIRST_OVERHEAD = 1.0  # seconds per wave (data, evaluation), guessed before one is measured
-START = 3.0  # seconds to start the worker processes of one sweep (torch import), guessed
+START = 3.0  # seconds to start the worker processes of one sweep (torch import), guessed;
+# 0 when the runs go in this process (--jobs 1)
 MAX_STEPS = 1_000_000  # the cap in seconds is what stops a run
 
 
@@ -176,9 +177,11 @@ def waves(n_runs: int, workers: int) -> int:
     return max(1, math.ceil(n_runs / workers))
 
 
-def search_cap(left_s: float, n_runs: int, workers: int, overhead: float) -> float:
+def search_cap(
+    left_s: float, n_runs: int, workers: int, overhead: float, start: float = START
+) -> float:
     """c₁ of the module docstring: the learning-rate search's seconds per run."""
-    return (SEARCH_SHARE * left_s - START) / waves(n_runs, workers) - overhead
+    return (SEARCH_SHARE * left_s - start) / waves(n_runs, workers) - overhead
 
 
 def final_cap(
@@ -189,7 +192,12 @@ def final_cap(
 
 
 def check_budget(
-    budget_minutes: float, spent_s: float, n_search: int, n_final: int, workers: int
+    budget_minutes: float,
+    spent_s: float,
+    n_search: int,
+    n_final: int,
+    workers: int,
+    start: float = START,
 ) -> None:
     """Too small a budget (c₁ or c₂ below MIN_CAP at the first overhead guess) is a
     ConfigError naming the smallest budget that fits, before anything is trained."""
@@ -197,7 +205,7 @@ def check_budget(
         raise ConfigError(f"--budget-minutes must be > 0, got {budget_minutes}")
     w1 = waves(n_search, workers) if n_search else 0
     w2 = waves(n_final, workers)
-    # minimum: the search at MIN_CAP (its share SEARCH_SHARE of the rest), the final at MIN_CAP
+    # minimum: every run, of the search and the final ones, at MIN_CAP
     search_s = w1 * (MIN_CAP + FIRST_OVERHEAD)
     left_needed = max(search_s / SEARCH_SHARE if n_search else 0.0,
                       search_s + RESERVE + w2 * (MIN_CAP + FIRST_OVERHEAD))  # fmt: skip
@@ -207,8 +215,9 @@ def check_budget(
             f"--budget-minutes {budget_minutes:g} is too small to train anything: "
             f"{n_search} learning-rate runs and {n_final} final runs on {workers} worker(s) "
             f"need at least {MIN_CAP:g} s of training each plus about {FIRST_OVERHEAD:g} s "
-            f"of evaluation per round and {START:g} s to start, after {spent_s:.0f} s for "
-            f"the data and the classical baselines. Fix: --budget-minutes {math.ceil(need * 10) / 10:g} "
+            f"of evaluation per round and {start:g} s to start, after {spent_s:.0f} s for "
+            f"the data and the classical baselines. "
+            f"Fix: --budget-minutes {math.ceil(need * 10) / 10:g} "
             "or more (the minimum), or fewer runs (--seeds, --lrs, --max-window, --windows, "
             "--models), or more --jobs."
         )

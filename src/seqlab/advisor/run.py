@@ -210,8 +210,22 @@ def latency_ms_per_step(cand: Candidate, task: Task, repeats: int = 9) -> float:
 
 
 def _sweep(runs: list[dict], o: CompareOptions, out: Path) -> dict[str, dict]:
-    """Run ``runs``; results by run id (failed runs absent, their errors logged)."""
-    from seqlab.sweep.runner import run_id
+    """Run ``runs``; results by run id (failed runs absent, their errors logged). With
+    ``--jobs 1`` on the local executor they run one after another in this process (the
+    same run directories; no worker process to start, which can take seconds)."""
+    from seqlab.sweep.runner import run_config, run_id
+
+    if o.executor == "local" and _workers(o, len(runs)) == 1:
+        found = {}
+        for i, flat in enumerate(runs, 1):
+            try:
+                found[run_id(flat)] = run_config(flat, str(out / "runs"))
+            except SeqlabError as e:
+                _log(f"run failed: {run_id(flat)}: {e}")
+                continue
+            r = found[run_id(flat)]
+            _log(f"[{i}/{len(runs)}] {r['run_id']}: {r['metric']}={r['value']:.4g}")
+        return found
 
     sweep = run_sweep(
         runs, out / "runs", executor=o.executor, jobs=o.jobs, address=o.address, progress=True
@@ -309,8 +323,12 @@ def compare(o: CompareOptions) -> dict[str, Any]:
     latency = {c.key: latency_ms_per_step(c, net_task) for c in cands}
     key = _plan_key(o, kind, task_opts, cands, workers)
     saved = _load_plan(out, key)
+    inline = o.executor == "local" and workers == 1
+    first_start = 0.0 if inline else START
     if saved is None:
-        check_budget(o.budget_minutes, time.perf_counter() - t0, n_search, n_final, workers)
+        check_budget(
+            o.budget_minutes, time.perf_counter() - t0, n_search, n_final, workers, first_start
+        )
     _log(f"{kind} task, {len(cands)} candidates; {n_search} learning-rate runs, {n_final} "
          f"final runs on {workers} worker(s); {budget_s:.0f} s budget")  # fmt: skip
     for c in cands:
@@ -322,13 +340,13 @@ def compare(o: CompareOptions) -> dict[str, Any]:
         return budget_s - (time.perf_counter() - t0)
 
     # 1. Learning-rate search (seed 0, one representative per family).
-    overhead, start, measured = FIRST_OVERHEAD, START, False
+    overhead, start, measured = FIRST_OVERHEAD, first_start, False
     lr_values: dict[str, dict[float, float]] = {}
     best_lr: dict[str, float] = {c.family: o.lrs[0] for c in cands}
     search: dict[tuple[str, float], dict] = {}
     if reps:
         cap1 = plan.get("search_cap") or max(
-            MIN_CAP, search_cap(left(), n_search, workers, FIRST_OVERHEAD)
+            MIN_CAP, search_cap(left(), n_search, workers, FIRST_OVERHEAD, start)
         )
         plan["search_cap"] = cap1
         _save_plan(out, key, plan)

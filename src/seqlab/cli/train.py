@@ -56,6 +56,9 @@ def train(
     limit: int | None = typer.Option(
         None, "--limit", help="Use only the first N items of the data (quick runs)."
     ),
+    covariates: str | None = typer.Option(
+        None, "--covariates", help="series: more numeric input columns, e.g. price,promo."
+    ),
     corpus: str | None = typer.Option(
         None, "--corpus", help="text: kjv (default), fortunes or fortunes-de."
     ),
@@ -182,6 +185,7 @@ _FLAT_KEYS = frozenset(
         "order",
         "fill",
         "limit",
+        "covariates",
         "corpus",
         "hidden_size",
         "layers",
