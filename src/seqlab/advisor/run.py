@@ -69,6 +69,7 @@ from seqlab.tasks import Task
 DEFAULT_LRS = (3e-3, 1e-2, 3e-2)
 EVALS = 12  # validation checks per run, about
 MAX_SEEDS = 10  # extra seeds stop here, however much time is left
+SERIAL_CORES = 2
 DATA_SECONDS = 0.2  # per run: read the data, build the model (not in its wall_seconds)
 
 
@@ -170,9 +171,14 @@ def _flat(kind: str, task_opts: dict, cand: Candidate, o: CompareOptions, lr: fl
 
 
 def _workers(o: CompareOptions, runs: int) -> int:
+    """``--jobs``, else one per core on more than SERIAL_CORES cores, else 1 (the runs then
+    go in this process: starting worker processes, each importing torch, took 24–35 s per
+    sweep on a loaded 2-core machine, more than the second core gains on short runs)."""
     if o.jobs is not None:
         return o.jobs
-    return default_jobs(runs) if o.executor == "local" else usable_cores()
+    if o.executor != "local":
+        return usable_cores()
+    return default_jobs(runs) if usable_cores() > SERIAL_CORES else 1
 
 
 def latency_ms_per_step(cand: Candidate, task: Task, repeats: int = 9) -> float:

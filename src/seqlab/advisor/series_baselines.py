@@ -16,9 +16,10 @@ h-step regression over the training targets; the order p is chosen on validation
 ``ar_orders`` (1 … 12, then a geometric grid, plus the season m and m + 1), and only the
 chosen order is scored on test.
 
-Season: the lag m in [2, n_train / 3] with the largest autocorrelation of the training
-changes Δz (of z itself for a stationary series), kept when that autocorrelation is a local
-maximum of at least MIN_SEASON_ACF (a clear, repeated pattern; the 95 % band of white
+Season: among the local maxima of the autocorrelation of the training values z (minus a
+straight line fitted to them, for a series with a trend) at lags in [2, n_train / 3], the shortest lag whose peak is
+at least 0.8 × the highest (multiples of a season repeat its peak), kept when that peak is
+at least MIN_SEASON_ACF (a clear, repeated pattern; the 95 % band of white
 noise, 2/√n, is far lower for any series long enough to fit a season); else no season.
 """
 
@@ -56,9 +57,12 @@ def autocorrelation(x: np.ndarray, max_lag: int) -> np.ndarray:
     return np.array([float(x[: len(x) - k] @ x[k:]) / denom for k in range(max_lag + 1)])
 
 
-def detect_season(z_train: np.ndarray, differenced: bool) -> int | None:
+def detect_season(z_train: np.ndarray, trend: bool) -> int | None:
     """The season m of the training rows (module docstring), or None."""
-    x = np.diff(z_train) if differenced else z_train
+    x = z_train
+    if trend:  # a trend: remove a straight line (differences would drown the season)
+        t = np.arange(len(x), dtype=np.float64)
+        x = x - np.polyval(np.polyfit(t, x, 1), t)
     top = min(len(x) // 3, 400)
     if top < 3:
         return None
@@ -69,7 +73,8 @@ def detect_season(z_train: np.ndarray, differenced: bool) -> int | None:
     if not local.any():
         return None
     cands = lags[local]
-    return int(cands[np.argmax(r[cands])])
+    # the shortest lag close to the strongest: multiples of a season repeat its peak
+    return int(cands[np.argmax(r[cands] >= 0.8 * r[cands].max())])
 
 
 def ar_orders(n_train: int, season: int | None) -> list[int]:
