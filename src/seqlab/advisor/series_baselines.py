@@ -13,8 +13,9 @@ Every forecast is scored exactly like the networks: MSE on the task's normalised
 
 AR coefficients are the exact least-squares solution (``numpy.linalg.lstsq``) of the direct
 h-step regression over the training targets; the order p is chosen on validation from
-``ar_orders`` (1 … 12, then a geometric grid, plus the season m and m + 1), and only the
-chosen order is scored on test.
+``ar_orders`` (1 … 12, then a geometric grid, plus the season m and m + 1): the smallest p
+whose validation MSE is within PARSIMONY (2 %) of the best, as the advisor's own "within
+noise" rule prefers the simpler model. Only the chosen order is scored on test.
 
 Season: among the local maxima of the autocorrelation of the training values z (minus a
 straight line fitted to them, for a series with a trend) at lags in [2, n_train / 3], the shortest lag whose peak is
@@ -33,6 +34,7 @@ import numpy as np
 
 MAX_ORDER = 128
 MIN_SEASON_ACF = 0.3
+PARSIMONY = 0.02  # the smallest AR order within 2 % of the best validation MSE
 
 
 @dataclass
@@ -129,12 +131,13 @@ def ar_forecast(z: np.ndarray, ranges: dict, h: int, orders: list[int], changes:
     name = "ar-changes" if changes else "ar-levels"
     if not by_order:
         return Forecast(name, math.nan, math.nan, 0, detail="too few training rows")
-    p = min(by_order, key=by_order.get)
+    best = min(by_order.values())
+    p = min(q for q, v in by_order.items() if v <= (1 + PARSIMONY) * best)
     test = _score_ar(z, fits[p], ranges["test"], h, p, changes)
     what = "changes Δz" if changes else "levels"
     detail = (
         f"AR({p}) on {what}, least squares on the training rows; p chosen on validation "
-        f"from {orders[0]}…{max(by_order)}"
+        f"from {orders[0]}…{max(by_order)} (smallest within {PARSIMONY:.0%} of the best)"
     )
     return Forecast(name, by_order[p], test, p + 1, p, time.perf_counter() - t0, detail, by_order)
 
