@@ -36,7 +36,13 @@ import numpy as np
 import torch
 
 import seqlab
-from seqlab.advisor.baselines import classify_rows, prepare_series, series_rows, text_rows
+from seqlab.advisor.baselines import (
+    classify_rows,
+    one_blas_thread,
+    prepare_series,
+    series_rows,
+    text_rows,
+)
 from seqlab.advisor.decide import TOLERANCE, Row, interval, memory_evidence, recommend
 from seqlab.advisor.figure import metric_vs_window
 from seqlab.advisor.inputs import infer_task, load_task, merge_official_split
@@ -242,6 +248,19 @@ def _sweep(runs: list[dict], o: CompareOptions, out: Path) -> dict[str, dict]:
     return {run_id(f): by_dir[run_id(f)] for f in runs if run_id(f) in by_dir}
 
 
+def _classical(o, kind: str, task: Task, task_opts: dict, out: Path, notes: list[str]):
+    """The trivial and classical rows, seconds they took per seed, and (series) what the
+    networks train on."""
+    if kind == "series":
+        prep = prepare_series(task, task_opts, out / "data", o.season)
+        return series_rows(task, prep), 0.0, prep
+    if kind == "classify":
+        rows, skipped, secs = classify_rows(task_opts, range(o.seeds), task)
+        notes += [f"classical baseline left out: {n}" for n in skipped]
+        return rows, secs / o.seeds, None
+    return text_rows(task), 0.0, None
+
+
 def _representatives(cands: list[Candidate]) -> list[Candidate]:
     """One candidate per family for the learning-rate search: the recurrent model itself,
     the widest window of a window family (its rate is shared by the family's windows)."""
@@ -287,16 +306,12 @@ def compare(o: CompareOptions) -> dict[str, Any]:
 
     # Trivial and classical rows; what the networks train on.
     scale, net_opts, net_task = 1.0, task_opts, task
-    if kind == "series":
-        prep = prepare_series(task, task_opts, out / "data", o.season)
+    with one_blas_thread():
+        base_rows, classical_s_per_seed, prep = _classical(o, kind, task, task_opts, out, notes)
+    if prep is not None:
         scale, net_opts, net_task = prep.scale, prep.options, prep.task
         facts["preprocessing"] = prep.note
-        base_rows = series_rows(task, prep)
-        classical_s_per_seed = 0.0
-    elif kind == "classify":
-        base_rows, skipped, secs = classify_rows(task_opts, range(o.seeds), task)
-        classical_s_per_seed = secs / o.seeds
-        notes += [f"classical baseline left out: {n}" for n in skipped]
+    if kind == "classify":
         split = getattr(task, "split", "stratified")
         sizes = {s: len(v) for s, v in task.split_index.items()}
         facts["splits"] = (
@@ -307,8 +322,6 @@ def compare(o: CompareOptions) -> dict[str, Any]:
             f"{sizes['valid']} valid, {sizes['test']} test sequences each): intervals are "
             "over splits and initialisations"
         )
-    else:
-        base_rows, classical_s_per_seed = text_rows(task), 0.0
 
     # Candidates, their measured step time and latency; can the budget train them?
     if o.windows:
@@ -416,7 +429,8 @@ def compare(o: CompareOptions) -> dict[str, Any]:
         found.update(got)
         seeds += more
     if seeds > o.seeds and kind == "classify":
-        base_rows, _, _ = classify_rows(task_opts, range(seeds), task)
+        with one_blas_thread():
+            base_rows, _, _ = classify_rows(task_opts, range(seeds), task)
     if seeds > o.seeds:
         notes.append(f"time was left after {o.seeds} seed(s): ran {seeds} seeds in all")
     plan["seeds"] = seeds

@@ -18,10 +18,11 @@ whose validation MSE is within PARSIMONY (2 %) of the best, as the advisor's own
 noise" rule prefers the simpler model. Only the chosen order is scored on test.
 
 Season: among the local maxima of the autocorrelation of the training values z (minus a
-straight line fitted to them, for a series with a trend) at lags in [2, n_train / 3], the shortest lag whose peak is
-at least 0.8 × the highest (multiples of a season repeat its peak), kept when that peak is
-at least MIN_SEASON_ACF (a clear, repeated pattern; the 95 % band of white
-noise, 2/√n, is far lower for any series long enough to fit a season); else no season.
+straight line fitted to them, for a series with a trend) at lags in [2, n_train / 3], the
+shortest lag whose peak is at least 0.8 × the highest (multiples of a season repeat its
+peak), kept when that peak is at least MIN_SEASON_ACF (a clear, repeated pattern; the 95 %
+band of white noise, 2/√n, is far lower for any series long enough to fit a season); else
+no season.
 """
 
 from __future__ import annotations
