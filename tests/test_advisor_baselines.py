@@ -159,3 +159,25 @@ def test_a_train_file_and_a_test_file_become_one_official_split(tmp_path):
     merged = merge_official_split(tmp_path / "train.npz", tmp_path / "test.npz", "label", tmp_path)
     task = build_task("classify", {"data": str(merged)}, seed=0)
     np.testing.assert_array_equal(task.split_index["test"], np.arange(30, 42))
+
+
+def test_one_nearest_neighbour_on_gunpoint_reproduces_the_published_ucr_accuracy(tmp_path):
+    """GunPoint's official split (50 train, 150 test, shipped inside aeon): 1-NN with
+    Euclidean distance is right on 137 of 150 test series, the UCR archive's published
+    error rate 0.0867 — through the classify task's normalisation and padding."""
+    datasets = pytest.importorskip("aeon.datasets", reason="aeon (extra 'classic') not installed")
+    pytest.importorskip("sklearn", reason="scikit-learn (extra 'classic') not installed")
+    from seqlab.advisor.classify_baselines import classify_scores
+    from seqlab.tasks import build_task
+
+    parts = [datasets.load_classification("GunPoint", split=s) for s in ("train", "test")]
+    x = np.concatenate([p[0] for p in parts])[:, 0, :]  # (200, 150)
+    y = np.concatenate([p[1] for p in parts]).astype(str)
+    split = np.array(["train"] * len(parts[0][1]) + ["test"] * len(parts[1][1]))
+    path = tmp_path / "gunpoint.npz"
+    np.savez(path, x=x, y=y, split=split)
+    task = build_task("classify", {"data": str(path)}, seed=0)
+    official = {**task.split_index, "train": np.arange(50)}  # all 50 official training series
+    scored, _ = classify_scores(task.x.double().numpy(), task.label_ids.numpy(), official, 0)
+    nn = next(s for s in scored if s.name == "1nn-euclidean")
+    assert nn.test == pytest.approx(137 / 150, abs=1e-12)

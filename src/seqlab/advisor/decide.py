@@ -17,8 +17,9 @@ candidate's own spread does not widen the margin, so an erratic candidate is not
 just because its interval is wide.
 
 Memory horizon. The smallest window k at which a window model (a linear window or a window
-FFNN: both see exactly the last k steps) is within noise of the best row. None when no
-window up to the widest one is.
+FFNN: both see exactly the last k steps) is within noise of the best *trained* row (the
+question is which network: trained for the same seconds, they are compared as equals).
+None when no window up to the widest one is.
 
 Recommendation, the simplest row within noise of the best on validation:
 
@@ -155,7 +156,7 @@ RULE = (
     "Within noise: the row's mean is worse than the best row's by at most the best's 95% "
     "interval half-width over seeds (or splits), or by at most {tol:.0%} of the best value. "
     "Memory horizon: the smallest window k whose linear window or window FFNN is within "
-    "noise of the best row. Recommendation: the simplest row within noise of the best: a "
+    "noise of the best trained model. Recommendation: the simplest row within noise of the best: a "
     "trivial baseline, else a classical method, else the window model at the memory "
     "horizon, else the best trained model."
 )
@@ -201,8 +202,8 @@ def recommend(
     rule = RULE.format(tol=tol)
     best = best_row(rows, higher)
     trained = [r for r in rows if r.kind == "trained" and math.isfinite(r.valid["mean"])]
-    horizon = memory_horizon(trained, best, higher, tol)
     best_trained = best_row(trained, higher) if trained else None
+    horizon = memory_horizon(trained, best_trained, higher, tol) if trained else None
 
     for kind in ("trivial", "classical"):
         ok = [r for r in rows if r.kind == kind and within_noise(r.valid, best.valid, higher, tol)]
@@ -250,7 +251,7 @@ def recommend(
         else ""
     )
 
-    if horizon is not None:
+    if horizon is not None and best is best_trained:
         at_k = [r for r in windows if r.window == horizon]
         ok = [r for r in at_k if within_noise(r.valid, best.valid, higher, tol)]
         pick = next((r for r in ok if r.cand.family == "linear"), ok[0])
