@@ -152,6 +152,29 @@ def test_candidate_parameter_counts_are_exact_and_comparable(tmp_path):
         assert abs(by[key] - by["lstm"]) <= 0.1 * by["lstm"], (key, by)
 
 
+def test_the_budget_error_names_a_minimum_that_is_enough():
+    """check_budget's named minimum passes check_budget; 10 % less does not."""
+    from seqlab.advisor.plan import check_budget
+    from seqlab.errors import ConfigError
+
+    args = dict(spent_s=7.0, n_search=15, n_final=39, workers=2)
+    with pytest.raises(ConfigError) as info:
+        check_budget(0.1, **args)
+    minimum = float(str(info.value).split("Fix: --budget-minutes ")[1].split()[0])
+    check_budget(minimum, **args)
+    with pytest.raises(ConfigError):
+        check_budget(0.9 * minimum, **args)
+
+
+def test_final_runs_share_what_is_left_in_equal_waves():
+    from seqlab.advisor.plan import RESERVE, final_cap, waves
+
+    assert waves(39, 2) == 20 and waves(1, 4) == 1
+    # 100 s left, 3 s to start, 20 waves of (cap + 0.5 s) and the reserve fill it exactly
+    cap = final_cap(100.0, 39, 2, 0.5, start=3.0)
+    assert 3.0 + 20 * (cap + 0.5) + RESERVE == pytest.approx(100.0)
+
+
 # ----- the rules, on hand-made numbers ------------------------------------------------------
 
 
@@ -282,6 +305,20 @@ def test_missing_and_constant_target_are_clear_errors(tmp_path, capsys):
     for argv, says in (
         ([str(series), "--target", "nope"], "unknown column 'nope'"),
         ([str(const)], "constant"),
+    ):
+        out = tmp_path / "out"
+        code, _, err = run_cli(["compare", *argv, "--out", str(out)], capsys)
+        assert code == 2 and says in err and "Traceback" not in err, err
+        assert not out.exists()
+
+
+def test_options_for_another_task_are_clear_errors(tmp_path, capsys):
+    npz = first_step_npz(tmp_path / "x.npz", n=40, length=8)
+    series = ar2_csv(tmp_path / "s.csv", n=200)
+    for argv, says in (
+        ([str(npz), "--fill", "ffill"], "--fill is for --task series"),
+        ([str(series), "--test", str(series)], "--test names an official test file"),
+        ([str(series), "--task-opt", "nonsense"], "expected KEY=VALUE"),
     ):
         out = tmp_path / "out"
         code, _, err = run_cli(["compare", *argv, "--out", str(out)], capsys)

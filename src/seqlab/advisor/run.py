@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import math
 import platform
+import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -278,8 +279,21 @@ def _timed_sweep(runs: list[dict], o: CompareOptions, out: Path) -> tuple[dict, 
 
 
 def compare(o: CompareOptions) -> dict[str, Any]:
-    """The advisor (module docstring); returns the results dict, also written to ``o.out``."""
+    """The advisor (module docstring); returns the results dict, also written to ``o.out``.
+    Bad input or too small a budget leaves no output folder behind (the derived data it
+    may have written for the networks is removed with the folder it created)."""
     o.check()
+    out = Path(o.out)
+    created = not out.exists()
+    try:
+        return _compare(o)
+    except SeqlabError:
+        if created and not (out / "runs").exists():  # nothing trained yet
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+
+
+def _compare(o: CompareOptions) -> dict[str, Any]:
     from seqlab.sweep.runner import run_id
 
     t0 = time.perf_counter()
