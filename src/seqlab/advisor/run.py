@@ -348,9 +348,7 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
             f"steps); use windows up to {net_task.seq_len}."
         )
     cands = plan_candidates(net_task, windows, o.hidden_size, o.models)
-    reps = _representatives(cands) if len(o.lrs) > 1 else []
-    n_search, n_final = len(reps) * len(o.lrs), len(cands) * o.seeds
-    workers = _workers(o, max(n_search, n_final))
+    workers = _workers(o, len(cands) * max(len(o.lrs), o.seeds))
     threads = max(1, usable_cores() // workers) if o.executor == "local" else 1
     step_s = {c.key: measure_step_seconds(c, net_task, o.batch_size, threads) for c in cands}
     latency = {c.key: latency_ms_per_step(c, net_task) for c in cands}
@@ -358,16 +356,40 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
     saved = _load_plan(out, key)
     inline = o.executor == "local" and workers == 1
     first_start = 0.0 if inline else START
-    if saved is None:
-        check_budget(
-            o.budget_minutes, time.perf_counter() - t0, n_search, n_final, workers, first_start
-        )
+    # Too little time for the plan asked for: fewer seeds (2), then no learning-rate search
+    # (the middle rate), each said in the notes; still too little is an error.
+    lrs, n_seeds = o.lrs, o.seeds
+    fallbacks = [(o.lrs, o.seeds), (o.lrs, min(o.seeds, 2)),
+                 ((o.lrs[len(o.lrs) // 2],), min(o.seeds, 2))]  # fmt: skip
+    if saved is not None:
+        lrs, n_seeds = tuple(saved["lrs"]), saved["n_seeds"]
+    else:
+        for i, (lrs, n_seeds) in enumerate(fallbacks):
+            reps = _representatives(cands) if len(lrs) > 1 else []
+            try:
+                check_budget(
+                    o.budget_minutes, time.perf_counter() - t0, len(reps) * len(lrs),
+                    len(cands) * n_seeds, workers, first_start,
+                )  # fmt: skip
+                break
+            except ConfigError:
+                if i == len(fallbacks) - 1:
+                    raise
+        if (lrs, n_seeds) != (o.lrs, o.seeds):
+            notes.append(
+                f"the budget is too small for {o.seeds} seed(s) and the learning-rate search "
+                f"over {len(o.lrs)} rate(s): ran {n_seeds} seed(s)"
+                + (f" at the rate {lrs[0]:g} (no search)" if len(lrs) < len(o.lrs) else "")
+                + "; a larger --budget-minutes restores them"
+            )
+    reps = _representatives(cands) if len(lrs) > 1 else []
+    n_search, n_final = len(reps) * len(lrs), len(cands) * n_seeds
     _log(f"{kind} task, {len(cands)} candidates; {n_search} learning-rate runs, {n_final} "
          f"final runs on {workers} worker(s); {budget_s:.0f} s budget")  # fmt: skip
     for c in cands:
         _log(f"  {c.key:12s} hidden {c.hidden_size:5d}  params {c.params:7d}  "
              f"{1000 * step_s[c.key]:.2f} ms/step")  # fmt: skip
-    plan: dict[str, Any] = dict(saved or {})
+    plan: dict[str, Any] = dict(saved or {"lrs": list(lrs), "n_seeds": n_seeds})
 
     def left() -> float:
         return budget_s - (time.perf_counter() - t0)
@@ -375,7 +397,7 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
     # 1. Learning-rate search (seed 0, one representative per family).
     overhead, start, measured = FIRST_OVERHEAD, first_start, False
     lr_values: dict[str, dict[float, float]] = {}
-    best_lr: dict[str, float] = {c.family: o.lrs[0] for c in cands}
+    best_lr: dict[str, float] = {c.family: lrs[0] for c in cands}
     search: dict[tuple[str, float], dict] = {}
     if reps:
         cap1 = plan.get("search_cap") or max(
@@ -386,7 +408,7 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
         search = {
             (c.family, lr): _flat(kind, net_opts, c, o, lr, 0, cap1, step_s[c.key])
             for c in reps
-            for lr in o.lrs
+            for lr in lrs
         }
         found, wall1 = _timed_sweep(list(search.values()), o, out)
         if saved is None:
@@ -394,7 +416,7 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
             measured = True
         for c in reps:
             vals = {}
-            for lr in o.lrs:
+            for lr in lrs:
                 r = found.get(run_id(search[c.family, lr]))
                 if r is not None and r.get("valid_value") is not None:
                     vals[lr] = r["valid_value"] * scale
@@ -402,7 +424,7 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
             if vals:
                 best_lr[c.family] = (max if higher else min)(vals, key=vals.get)
             else:
-                notes.append(f"{c.family}: every learning-rate run failed; kept {o.lrs[0]:g}")
+                notes.append(f"{c.family}: every learning-rate run failed; kept {lrs[0]:g}")
     else:
         found = {}
 
@@ -425,14 +447,14 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
             for s in seeds
         }
 
-    final = final_runs(range(o.seeds))
+    final = final_runs(range(n_seeds))
     got, wall2 = _timed_sweep(list(final.values()), o, out)
     found.update(got)
     overhead, start = _measured(got.values(), wall2, n_final, workers, cap2)
     measured = True
 
     # 3. Extra seeds, in one more sweep, as many whole rounds as fit in what is left.
-    seeds = plan.get("seeds") or o.seeds
+    seeds = plan.get("seeds") or n_seeds
     round_s = waves(len(cands), workers) * (cap2 + overhead) + classical_s_per_seed
     more = int((left() - RESERVE - start) // round_s) if saved is None else 0
     more = max(0, min(more, MAX_SEEDS - seeds))
@@ -442,11 +464,11 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
         got, _ = _timed_sweep(list(extra_runs.values()), o, out)
         found.update(got)
         seeds += more
-    if seeds > o.seeds and kind == "classify":
+    if seeds != o.seeds and kind == "classify":
         with one_blas_thread():
             base_rows, _, _ = classify_rows(task_opts, range(seeds), task)
-    if seeds > o.seeds:
-        notes.append(f"time was left after {o.seeds} seed(s): ran {seeds} seeds in all")
+    if seeds > n_seeds:
+        notes.append(f"time was left after {n_seeds} seed(s): ran {seeds} seeds in all")
     plan["seeds"] = seeds
     _save_plan(out, key, plan)
 
@@ -535,7 +557,7 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
             "trivial or classical baseline."
         ),
         "task_description": task.describe(),
-        "lrs": list(o.lrs),
+        "lrs": list(lrs),
         "lr_search": {f: {f"{k:g}": v for k, v in vals.items()} for f, vals in lr_values.items()},
         "tolerance": o.tolerance,
         "budget_seconds": budget_s,
