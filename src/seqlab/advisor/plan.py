@@ -24,8 +24,10 @@ B seconds in all, W parallel workers and ``waves(n) = ⌈n / W⌉``:
     2. final runs             every candidate × every seed at its family's best rate,
                               each capped at c₂ = (B_left − RESERVE − START) / waves(n₂) − o,
                               where o is the per-wave overhead (data, evaluation, files)
-                              and START the start of a sweep's worker processes, both
-                              *measured* in step 1 (guessed before it)
+                              and START the fixed cost of a sweep (starting its worker
+                              processes), both *measured* in step 1; before it o is
+                              estimated from a measured validation pass of each candidate
+                              (``run_overhead``) and START guessed (0 in this process)
     3. extra seeds            as many whole rounds of one more seed per candidate as fit
                               in what is left (at the times measured in step 2), in one
                               more sweep
@@ -40,6 +42,7 @@ budget needed.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -65,7 +68,9 @@ RECURRENT = tuple(f for f, (_, window) in FAMILY_TABLE.items() if not window)
 SEARCH_SHARE = 0.25  # of the time left for training, to the learning-rate search
 RESERVE = 3.0  # seconds kept for the figure and the report
 MIN_CAP = 1.0  # seconds of training per run, below which the budget is too small
-FIRST_OVERHEAD = 1.0  # seconds per wave (data, evaluation), guessed before one is measured
+FIRST_OVERHEAD = 1.0  # seconds per wave (data, evaluation) when nothing is measured
+CHECKPOINT_SECONDS = 0.05  # writing weights and state at a check (small models)
+SETUP_SECONDS = 0.2  # per run: read the data, build the model
 START = 3.0  # seconds to start the worker processes of one sweep (torch import), guessed;
 # 0 when the runs go in this process (--jobs 1)
 MAX_STEPS = 1_000_000  # the cap in seconds is what stops a run
@@ -198,6 +203,7 @@ def check_budget(
     n_final: int,
     workers: int,
     start: float = START,
+    overhead: float = FIRST_OVERHEAD,
 ) -> None:
     """Too small a budget (c₁ or c₂ below MIN_CAP at the first overhead guess) is a
     ConfigError naming the smallest budget that fits, before anything is trained."""
@@ -214,7 +220,7 @@ def check_budget(
         raise ConfigError(
             f"--budget-minutes {budget_minutes:g} is too small to train anything: "
             f"{n_search} learning-rate runs and {n_final} final runs on {workers} worker(s) "
-            f"need at least {MIN_CAP:g} s of training each plus about {FIRST_OVERHEAD:g} s "
+            f"need at least {MIN_CAP:g} s of training each plus about {overhead:.1f} s "
             f"of evaluation per round and {start:g} s to start, after {spent_s:.0f} s for "
             f"the data and the classical baselines. "
             f"Fix: --budget-minutes {math.ceil(need * 10) / 10:g} "
@@ -248,9 +254,39 @@ class Budget:
             f"trained for {self.final_cap:.1f} s of measured training time, keeping its "
             f"best-validation weights; {search}{self.workers} parallel worker(s), "
             f"{self.overhead_per_wave:.1f} s of evaluation per round and "
-            f"{self.start_seconds:.1f} s to start a sweep's workers ({how}), "
+            f"{self.start_seconds:.1f} s of fixed cost per sweep ({how}), "
             f"in a budget of {self.budget_seconds / 60:.3g} min of wall time."
         )
+
+
+def measure_eval_seconds(cand: Candidate, task: Task, threads: int, seed: int = 0) -> float:
+    """Seconds of one pass of ``cand`` (untrained) over the validation split, as the trainer
+    runs it at each check, measured here with ``threads`` torch threads."""
+    from seqlab.train import evaluate
+
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        model = build_model(
+            cand.spec(),
+            input_size=task.input_size,
+            output_size=task.output_size,
+            vocab_size=task.vocab_size,
+        )
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, threads))
+    try:
+        t0 = time.perf_counter()
+        evaluate(model, task, "valid", batch_size=256, device=torch.device("cpu"))
+        return time.perf_counter() - t0
+    finally:
+        torch.set_num_threads(before)
+
+
+def run_overhead(eval_seconds: float, checks: int) -> float:
+    """A run's wall time beyond its training, estimated from one measured validation pass:
+    ``checks`` validation passes and one test pass (about as long), a checkpoint at each
+    check, and the data and model set-up."""
+    return (checks + 1) * (eval_seconds + CHECKPOINT_SECONDS) + SETUP_SECONDS
 
 
 def measure_step_seconds(

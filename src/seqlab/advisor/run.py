@@ -53,13 +53,16 @@ from seqlab.advisor.plan import (
     MAX_STEPS,
     MIN_CAP,
     RESERVE,
+    SETUP_SECONDS,
     START,
     Budget,
     Candidate,
     check_budget,
     final_cap,
+    measure_eval_seconds,
     measure_step_seconds,
     plan_candidates,
+    run_overhead,
     search_cap,
     waves,
     window_grid,
@@ -77,7 +80,6 @@ DEFAULT_LRS = (3e-3, 1e-2, 3e-2)
 EVALS = 12  # validation checks per run, about
 MAX_SEEDS = 10  # extra seeds stop here, however much time is left
 SERIAL_CORES = 2
-DATA_SECONDS = 0.2  # per run: read the data, build the model (not in its wall_seconds)
 
 
 @dataclass(frozen=True)
@@ -352,6 +354,8 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
     threads = max(1, usable_cores() // workers) if o.executor == "local" else 1
     step_s = {c.key: measure_step_seconds(c, net_task, o.batch_size, threads) for c in cands}
     latency = {c.key: latency_ms_per_step(c, net_task) for c in cands}
+    eval_s = {c.key: measure_eval_seconds(c, net_task, threads) for c in cands}
+    first_overhead = float(np.mean([run_overhead(v, EVALS) for v in eval_s.values()]))
     key = _plan_key(o, kind, task_opts, cands, workers)
     saved = _load_plan(out, key)
     inline = o.executor == "local" and workers == 1
@@ -369,7 +373,7 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
             try:
                 check_budget(
                     o.budget_minutes, time.perf_counter() - t0, len(reps) * len(lrs),
-                    len(cands) * n_seeds, workers, first_start,
+                    len(cands) * n_seeds, workers, first_start, first_overhead,
                 )  # fmt: skip
                 break
             except ConfigError:
@@ -395,13 +399,13 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
         return budget_s - (time.perf_counter() - t0)
 
     # 1. Learning-rate search (seed 0, one representative per family).
-    overhead, start, measured = FIRST_OVERHEAD, first_start, False
+    overhead, start, measured = first_overhead, first_start, False
     lr_values: dict[str, dict[float, float]] = {}
     best_lr: dict[str, float] = {c.family: lrs[0] for c in cands}
     search: dict[tuple[str, float], dict] = {}
     if reps:
         cap1 = plan.get("search_cap") or max(
-            MIN_CAP, search_cap(left(), n_search, workers, FIRST_OVERHEAD, start)
+            MIN_CAP, search_cap(left(), n_search, workers, overhead, start)
         )
         plan["search_cap"] = cap1
         _save_plan(out, key, plan)
@@ -578,10 +582,10 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
 
 def _measured(results, wall: float, n_runs: int, workers: int, cap: float) -> tuple:
     """The per-wave overhead o (a run's wall time beyond its training: evaluation, test,
-    files, plus DATA_SECONDS for the data) and the sweep's start time, from one sweep's
+    files, plus SETUP_SECONDS for the data and model) and the sweep's fixed cost, from one sweep's
     results and its measured wall time ``wall``: start = wall − waves · (cap + o)."""
     extra = [r["wall_seconds"] - r["train_seconds"] for r in results if r.get("wall_seconds")]
-    o = (float(np.mean(extra)) if extra else FIRST_OVERHEAD) + DATA_SECONDS
+    o = (float(np.mean(extra)) if extra else FIRST_OVERHEAD) + SETUP_SECONDS
     start = max(0.0, wall - waves(n_runs, workers) * (cap + o))
     return o, start
 
