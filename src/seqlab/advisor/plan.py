@@ -221,7 +221,7 @@ def check_budget(
             f"--budget-minutes {budget_minutes:g} is too small to train anything: "
             f"{n_search} learning-rate runs and {n_final} final runs on {workers} worker(s) "
             f"need at least {MIN_CAP:g} s of training each plus about {overhead:.1f} s "
-            f"of evaluation per round and {start:g} s to start, after {spent_s:.0f} s for "
+            f"of evaluation per round and {start:g} s to start, after {spent_s:.0f} s for start-up, "
             f"the data and the classical baselines. "
             f"Fix: --budget-minutes {math.ceil(need * 10) / 10:g} "
             "or more (the minimum), or fewer runs (--seeds, --lrs, --max-window, --windows, "

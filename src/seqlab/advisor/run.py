@@ -110,6 +110,7 @@ class CompareOptions:
     task_opts: tuple[str, ...] = ()
     season: int | None = None
     test: str | None = None
+    spent_seconds: float = 0.0  # of the budget, before compare() was called (process start)
 
     def check(self) -> None:
         def bad(opt: str, problem: str) -> ConfigError:
@@ -298,7 +299,7 @@ def compare(o: CompareOptions) -> dict[str, Any]:
 def _compare(o: CompareOptions) -> dict[str, Any]:
     from seqlab.sweep.runner import run_id
 
-    t0 = time.perf_counter()
+    t0 = time.perf_counter() - o.spent_seconds
     budget_s = 60.0 * o.budget_minutes
     out = Path(o.out)
     extra = o.extra_task_options()

@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import typer
 
 from seqlab.cli.app import app
+
+
+def process_age() -> float:
+    """Seconds since this process started (Linux ``/proc``; 0 elsewhere): Python start and
+    imports count against ``--budget-minutes`` too, which is wall time of the command."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as f:
+            start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])  # field 22, starttime
+        with open("/proc/uptime", encoding="ascii") as f:
+            uptime = float(f.read().split()[0])
+        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 @app.command()
@@ -107,6 +121,7 @@ def compare(
         task_opts=tuple(task_opt),
         season=season,
         test=None if test is None else str(test),
+        spent_seconds=process_age(),
     )
     results = run_compare(options)
     if json_out:
