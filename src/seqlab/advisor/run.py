@@ -230,12 +230,15 @@ def _sweep(runs: list[dict], o: CompareOptions, out: Path) -> dict[str, dict]:
     ``--jobs 1`` on the local executor they run one after another in this process (the
     same run directories; no worker process to start, which can take seconds)."""
     from seqlab.sweep.runner import run_config, run_id
+    from seqlab.train import TrainingInterrupted
 
     if o.executor == "local" and _workers(o, len(runs)) == 1:
         found = {}
         for i, flat in enumerate(runs, 1):
             try:
                 found[run_id(flat)] = run_config(flat, str(out / "runs"))
+            except TrainingInterrupted:
+                raise  # Ctrl-C / SIGTERM: checkpoint saved; the rerun resumes it
             except SeqlabError as e:
                 _log(f"run failed: {run_id(flat)}: {e}")
                 continue
