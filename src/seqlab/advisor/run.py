@@ -74,7 +74,7 @@ from seqlab.report import write_report
 from seqlab.report.schema import plain
 from seqlab.sweep import EXECUTORS, run_sweep
 from seqlab.sweep.local import default_jobs, usable_cores
-from seqlab.tasks import Task
+from seqlab.tasks import Task, build_task
 
 DEFAULT_LRS = (3e-3, 1e-2, 3e-2)
 EVALS = 12  # validation checks per run, about
@@ -359,7 +359,10 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
     step_s = {c.key: measure_step_seconds(c, net_task, o.batch_size, threads) for c in cands}
     latency = {c.key: latency_ms_per_step(c, net_task) for c in cands}
     eval_s = {c.key: measure_eval_seconds(c, net_task, threads) for c in cands}
-    first_overhead = float(np.mean([run_overhead(v, EVALS) for v in eval_s.values()]))
+    t_build = time.perf_counter()
+    build_task(kind, net_opts, 1)  # what every run does first (its seed's task)
+    setup = time.perf_counter() - t_build + SETUP_SECONDS
+    first_overhead = float(np.mean([run_overhead(v, EVALS, setup) for v in eval_s.values()]))
     key = _plan_key(o, kind, task_opts, cands, workers)
     saved = _load_plan(out, key)
     inline = o.executor == "local" and workers == 1
@@ -420,7 +423,7 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
         }
         found, wall1 = _timed_sweep(list(search.values()), o, out)
         if saved is None:
-            overhead, start = _measured(found.values(), wall1, n_search, workers, cap1)
+            overhead, start = _measured(found.values(), wall1, n_search, workers, cap1, setup)
             measured = True
         for c in reps:
             vals = {}
@@ -458,7 +461,7 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
     final = final_runs(range(n_seeds))
     got, wall2 = _timed_sweep(list(final.values()), o, out)
     found.update(got)
-    overhead, start = _measured(got.values(), wall2, n_final, workers, cap2)
+    overhead, start = _measured(got.values(), wall2, n_final, workers, cap2, setup)
     measured = True
 
     # 3. Extra seeds, in one more sweep, as many whole rounds as fit in what is left.
@@ -584,12 +587,12 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
     return results
 
 
-def _measured(results, wall: float, n_runs: int, workers: int, cap: float) -> tuple:
+def _measured(results, wall: float, n_runs: int, workers: int, cap: float, setup: float) -> tuple:
     """The per-wave overhead o (a run's wall time beyond its training: evaluation, test,
-    files, plus SETUP_SECONDS for the data and model) and the sweep's fixed cost, from one sweep's
+    files, plus ``setup`` for the data and model) and the sweep's fixed cost, from one sweep's
     results and its measured wall time ``wall``: start = wall − waves · (cap + o)."""
     extra = [r["wall_seconds"] - r["train_seconds"] for r in results if r.get("wall_seconds")]
-    o = (float(np.mean(extra)) if extra else FIRST_OVERHEAD) + SETUP_SECONDS
+    o = (float(np.mean(extra)) if extra else FIRST_OVERHEAD) + setup
     start = max(0.0, wall - waves(n_runs, workers) * (cap + o))
     return o, start
 
