@@ -442,6 +442,7 @@ def test_co2_with_gaps_and_a_trend_is_not_lost_to_the_naive_forecast(tmp_path, c
     budget = 1.0
     res = compare_json(
         [str(data), "--target", "co2", "--fill", "interpolate", "--seeds", "2",
+         "--windows", "4,64", "--models", "linear,ffnn,lstm",
          "--budget-minutes", str(budget), "--out", str(tmp_path / "out")],
         capsys,
     )  # fmt: skip
