@@ -77,7 +77,16 @@ from seqlab.sweep.local import default_jobs, usable_cores
 from seqlab.tasks import Task, build_task
 
 DEFAULT_LRS = (3e-3, 1e-2, 3e-2)
-EVALS = 12  # validation checks per run, about
+EVALS = 12  # validation checks per run, at most
+EVAL_SHARE = 0.25  # ... and fewer when they would take more than this share of the cap
+
+
+def checks(cap: float, eval_s: float) -> int:
+    """Validation checks of a run capped at ``cap`` s whose validation pass takes
+    ``eval_s``: EVALS, fewer (at least 3) when they would cost more than EVAL_SHARE of it."""
+    return max(3, min(EVALS, int(EVAL_SHARE * cap / max(eval_s, 1e-6))))
+
+
 MAX_SEEDS = 10  # extra seeds stop here, however much time is left
 SERIAL_CORES = 2
 
@@ -164,8 +173,8 @@ def _log(msg: str) -> None:
 
 
 def _flat(kind: str, task_opts: dict, cand: Candidate, o: CompareOptions, lr: float,
-          seed: int, cap: float, step_s: float) -> dict[str, Any]:  # fmt: skip
-    """One run: ``cap`` seconds of training (``max_seconds``), about EVALS validation
+          seed: int, cap: float, step_s: float, n_checks: int) -> dict[str, Any]:  # fmt: skip
+    """One run: ``cap`` seconds of training (``max_seconds``), about ``n_checks`` validation
     checks in them (from the measured step time), the best-validation weights kept."""
     return {
         "task": kind,
@@ -176,7 +185,7 @@ def _flat(kind: str, task_opts: dict, cand: Candidate, o: CompareOptions, lr: fl
         "steps": MAX_STEPS,
         "max_seconds": round(cap, 2),
         "batch_size": o.batch_size,
-        "eval_every": max(5, int(cap / max(step_s, 1e-6) / EVALS)),
+        "eval_every": max(5, int(cap / max(step_s, 1e-6) / n_checks)),
     }
 
 
@@ -362,7 +371,12 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
     t_build = time.perf_counter()
     build_task(kind, net_opts, 1)  # what every run does first (its seed's task)
     setup = time.perf_counter() - t_build + SETUP_SECONDS
-    first_overhead = float(np.mean([run_overhead(v, EVALS, setup) for v in eval_s.values()]))
+
+    def overhead_at(cap: float) -> float:
+        """The estimated per-run overhead when runs are capped at ``cap`` seconds."""
+        return float(np.mean([run_overhead(v, checks(cap, v), setup) for v in eval_s.values()]))
+
+    first_overhead = overhead_at(MIN_CAP)
     key = _plan_key(o, kind, task_opts, cands, workers)
     saved = _load_plan(out, key)
     inline = o.executor == "local" and workers == 1
@@ -412,12 +426,15 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
     search: dict[tuple[str, float], dict] = {}
     if reps:
         cap1 = plan.get("search_cap") or max(
-            MIN_CAP, search_cap(left(), n_search, workers, overhead, start)
+            MIN_CAP,
+            _solve(lambda oh: search_cap(left(), n_search, workers, oh, start), overhead_at),
         )
         plan["search_cap"] = cap1
         _save_plan(out, key, plan)
         search = {
-            (c.family, lr): _flat(kind, net_opts, c, o, lr, 0, cap1, step_s[c.key])
+            (c.family, lr): _flat(
+                kind, net_opts, c, o, lr, 0, cap1, step_s[c.key], checks(cap1, eval_s[c.key])
+            )  # fmt: skip
             for c in reps
             for lr in lrs
         }
@@ -440,7 +457,13 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
         found = {}
 
     # 2. Every candidate × every seed, equal seconds.
-    cap2 = plan.get("final_cap") or final_cap(left(), n_final, workers, overhead, start)
+    if measured:
+        cap2 = plan.get("final_cap") or final_cap(left(), n_final, workers, overhead, start)
+    else:
+        cap2 = plan.get("final_cap") or _solve(
+            lambda oh: final_cap(left(), n_final, workers, oh, start), overhead_at
+        )
+        overhead = overhead_at(max(cap2, MIN_CAP))
     if cap2 < MIN_CAP:
         notes.append(
             f"the measured start-up and evaluation time ({overhead:.1f} s per round) left "
@@ -453,7 +476,17 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
 
     def final_runs(seeds: range) -> dict[tuple[str, int], dict]:
         return {
-            (c.key, s): _flat(kind, net_opts, c, o, best_lr[c.family], s, cap2, step_s[c.key])
+            (c.key, s): _flat(
+                kind,
+                net_opts,
+                c,
+                o,
+                best_lr[c.family],
+                s,
+                cap2,
+                step_s[c.key],
+                checks(cap2, eval_s[c.key]),
+            )  # fmt: skip
             for c in cands
             for s in seeds
         }
@@ -585,6 +618,15 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
          + f"; {time.perf_counter() - t0:.0f} s of a {budget_s:.0f} s budget. "
          f"Report: {out / 'report.html'}")  # fmt: skip
     return results
+
+
+def _solve(cap_of, overhead_at) -> float:
+    """The cap c with c = cap_of(overhead_at(c)): fewer checks in a shorter run mean less
+    overhead, so a few fixed-point steps from the most overhead (EVALS checks)."""
+    cap = cap_of(overhead_at(1e9))
+    for _ in range(3):
+        cap = cap_of(overhead_at(max(cap, MIN_CAP)))
+    return cap
 
 
 def _measured(results, wall: float, n_runs: int, workers: int, cap: float, setup: float) -> tuple:
