@@ -34,6 +34,7 @@ from seqlab.advisor.stationarity import Stationarity, check_stationarity
 from seqlab.tasks import Task, build_task
 
 TRIVIAL = ("persistence", "seasonal-naive", "mean", "majority")
+CHEAP = ("majority", "1nn-euclidean", "ridge")
 
 
 @contextlib.contextmanager
@@ -136,18 +137,31 @@ def series_rows(task: Task, prep: Prepared) -> list[Row]:
 
 
 def classify_rows(
-    task_opts: dict[str, Any], seeds: range, first: Task | None = None
+    task_opts: dict[str, Any],
+    seeds: range,
+    first: Task | None = None,
+    seconds: float = math.inf,
+    cache: dict | None = None,
 ) -> tuple[list[Row], list[str], float]:
     """Majority, 1-NN, ridge, 1-NN DTW, MiniRocket on the split of every seed in ``seeds``
-    (the networks' splits), as intervals over those splits; also notes and seconds spent."""
+    (the networks' splits), as intervals over those splits; also notes and seconds spent.
+    Every method runs on the first split; once ``seconds`` are spent, the other splits are
+    scored by the cheap methods only (the row says over how many splits). ``cache`` keeps
+    each seed's scores between calls (a later call with more seeds scores only the new)."""
+    import time
+
     per: dict[str, dict[str, list]] = {}
     notes: list[str] = []
-    seconds = 0.0
+    t0 = time.perf_counter()
+    cache = {} if cache is None else cache
     for s in seeds:
-        task = first if (first is not None and s == 0) else build_task("classify", task_opts, s)
-        x = task.x.double().numpy()
-        labels = task.label_ids.numpy()
-        scored, skipped = classify_scores(x, labels, task.split_index, s)
+        if s not in cache:
+            task = first if (first is not None and s == 0) else build_task("classify", task_opts, s)
+            x = task.x.double().numpy()
+            labels = task.label_ids.numpy()
+            over = s > seeds[0] and time.perf_counter() - t0 > seconds
+            cache[s] = classify_scores(x, labels, task.split_index, s, CHEAP if over else None)
+        scored, skipped = cache[s]
         for note in skipped:
             if note not in notes:
                 notes.append(note)
@@ -156,7 +170,13 @@ def classify_rows(
             d["valid"].append(sc.valid)
             d["test"].append(sc.test)
             d["secs"].append(sc.seconds)
-            seconds += sc.seconds
+    n = len(seeds)
+    for name, d in per.items():
+        if len(d["valid"]) < n:
+            notes.append(
+                f"{name}: scored on {len(d['valid'])} of {n} splits (the classical baselines' "
+                f"share of the budget, {seconds:.0f} s, was spent)"
+            )
     rows = [
         _row(
             "trivial" if name in TRIVIAL else "classical",
@@ -168,7 +188,7 @@ def classify_rows(
         )
         for name, d in per.items()
     ]
-    return rows, notes, seconds
+    return rows, notes, (time.perf_counter() - t0) / max(1, n)
 
 
 def text_rows(task: Task) -> list[Row]:

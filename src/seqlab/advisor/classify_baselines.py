@@ -77,10 +77,15 @@ def _make(name: str, n_train: int, n_eval: int, T: int, seed: int):
 
 
 def classify_scores(
-    x: np.ndarray, labels: np.ndarray, split: dict[str, np.ndarray], seed: int
+    x: np.ndarray,
+    labels: np.ndarray,
+    split: dict[str, np.ndarray],
+    seed: int,
+    only: tuple[str, ...] | None = None,
 ) -> tuple[list[Scored], list[str]]:
-    """Scores of every method of the module docstring on one split, and notes on the ones
-    left out. ``x`` (N, T, D) float, ``labels`` (N,) int, ``split`` indices per split."""
+    """Scores of every method of the module docstring (or of ``only``) on one split, and
+    notes on the ones left out. ``x`` (N, T, D) float, ``labels`` (N,) int, ``split``
+    indices per split."""
     tr, va, te = split["train"], split["valid"], split["test"]
     out: list[Scored] = []
     notes: list[str] = []
@@ -98,6 +103,8 @@ def classify_scores(
     flat = x.reshape(N, T * D)
     panel = np.ascontiguousarray(np.transpose(x, (0, 2, 1)), dtype=np.float64)  # (N, D, T)
     for name in METHODS[1:]:
+        if only is not None and name not in only:
+            continue
         clf, detail = _make(name, len(tr), len(va) + len(te), T, seed)
         if clf is None:
             notes.append(f"{name}: {detail}")

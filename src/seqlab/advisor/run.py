@@ -264,16 +264,21 @@ def _sweep(runs: list[dict], o: CompareOptions, out: Path) -> dict[str, dict]:
     return {run_id(f): by_dir[run_id(f)] for f in runs if run_id(f) in by_dir}
 
 
-def _classical(o, kind: str, task: Task, task_opts: dict, out: Path, notes: list[str]):
+CLASSICAL_SHARE = 0.2  # of the budget, after which further splits get the cheap methods only
+
+
+def _classical(o, kind: str, task: Task, task_opts: dict, out: Path, notes: list[str],
+               cache: dict):  # fmt: skip
     """The trivial and classical rows, seconds they took per seed, and (series) what the
     networks train on."""
     if kind == "series":
         prep = prepare_series(task, task_opts, out / "data", o.season)
         return series_rows(task, prep), 0.0, prep
     if kind == "classify":
-        rows, skipped, secs = classify_rows(task_opts, range(o.seeds), task)
-        notes += [f"classical baseline left out: {n}" for n in skipped]
-        return rows, secs / o.seeds, None
+        share = CLASSICAL_SHARE * 60.0 * o.budget_minutes
+        rows, skipped, per_seed = classify_rows(task_opts, range(o.seeds), task, share, cache)
+        notes += [f"classical baseline: {n}" for n in skipped]
+        return rows, per_seed, None
     return text_rows(task), 0.0, None
 
 
@@ -335,8 +340,11 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
 
     # Trivial and classical rows; what the networks train on.
     scale, net_opts, net_task = 1.0, task_opts, task
+    classical_cache: dict = {}  # classification: each seed's split scored once
     with one_blas_thread():
-        base_rows, classical_s_per_seed, prep = _classical(o, kind, task, task_opts, out, notes)
+        base_rows, classical_s_per_seed, prep = _classical(
+            o, kind, task, task_opts, out, notes, classical_cache
+        )
     if prep is not None:
         scale, net_opts, net_task = prep.scale, prep.options, prep.task
         facts["preprocessing"] = prep.note
@@ -510,7 +518,11 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
         seeds += more
     if seeds != o.seeds and kind == "classify":
         with one_blas_thread():
-            base_rows, _, _ = classify_rows(task_opts, range(seeds), task)
+            share = CLASSICAL_SHARE * budget_s
+            base_rows, skipped, _ = classify_rows(
+                task_opts, range(seeds), task, share, classical_cache
+            )
+            notes += [f"classical baseline: {n}" for n in skipped if n not in notes]
     if seeds > n_seeds:
         notes.append(f"time was left after {n_seeds} seed(s): ran {seeds} seeds in all")
     plan["seeds"] = seeds
