@@ -257,6 +257,23 @@ def test_a_classical_method_as_good_as_the_best_network_is_recommended():
     assert "A classical method is as good" in d.reason
 
 
+def test_a_small_validation_set_cannot_separate_a_network_from_a_classical_method():
+    """FFNN 0.241 vs AR 0.276 on validation: three seeds agree, but 46 validation points
+    give MSE a 95 % sampling half-width of 1.96 · 0.241 · √(2/46) = 0.098, so the AR is as
+    good; with 5,000 points (half-width 0.0094) the FFNN is better."""
+    from seqlab.advisor import recommend
+    from seqlab.advisor.decide import sampling_half_width
+
+    assert sampling_half_width(0.241, "mse", 46) == pytest.approx(0.241 * 1.96 * (2 / 46) ** 0.5)
+    rows = [
+        _base("persistence", 0.85),
+        _base("ar-changes", 0.276, "classical"),
+        _row("ffnn", 16, [0.240, 0.242, 0.241]),
+    ]
+    assert recommend(rows, "mse", higher=False, n_valid=46).model == "ar-changes"
+    assert recommend(rows, "mse", higher=False, n_valid=5000).model == "ffnn"
+
+
 def test_no_recommended_model_is_worse_on_validation_than_persistence():
     """A network best on test but worse than persistence on validation is not chosen."""
     from seqlab.advisor import recommend

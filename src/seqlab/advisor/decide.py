@@ -10,11 +10,14 @@ shows the *test* numbers of the same candidates. Three kinds of rows compete:
     trained     the networks: linear and FFNN windows, RNN, LSTM, GRU
 
 Within noise. Row c is within noise of the best row b when c's mean is worse than b's by
-no more than b's own seed-to-seed noise — the half-width h_b of b's 95 % interval (Student
-t over seeds, or over splits) — or by no more than ``tolerance`` × |b| (a practical-
-equivalence margin: tiny but consistent gaps are not worth a more complex model). The
-candidate's own spread does not widen the margin, so an erratic candidate is not "as good"
-just because its interval is wide.
+no more than the largest of: b's own seed-to-seed noise — the half-width h_b of b's 95 %
+interval (Student t over seeds, or over splits); ``tolerance`` × |b| (a practical-
+equivalence margin: tiny but consistent gaps are not worth a more complex model); and the
+95 % sampling half-width of b's value on a validation set of n scored targets (when n is
+given): 1.96 · b · √(2/n) for an MSE (the standard error of a mean of n squared Gaussian
+errors), the Wilson half-width for an accuracy. A validation set of 46 points cannot tell
+MSE 0.24 from 0.28, however many seeds agree. The candidate's own spread does not widen
+the margin, so an erratic candidate is not "as good" just because its interval is wide.
 
 Memory horizon. The smallest window k at which a window model (a linear window or a window
 FFNN: both see exactly the last k steps) is within noise of the best *trained* row (the
@@ -105,10 +108,27 @@ def half_width(e: dict) -> float:
     return max(e["hi"] - e["mean"], e["mean"] - e["lo"])
 
 
-def within_noise(c: dict, b: dict, higher: bool, tolerance: float = TOLERANCE) -> bool:
+def sampling_half_width(value: float, metric: str, n: int | None) -> float:
+    """95 % half-width of a validation ``metric`` measured on ``n`` targets (module
+    docstring); 0 when n is unknown or the metric has no such formula here."""
+    if not n or not math.isfinite(value):
+        return 0.0
+    if metric == "mse":
+        return 1.96 * abs(value) * math.sqrt(2.0 / n)
+    if metric == "accuracy":
+        from seqlab.claims.stats import wilson_interval
+
+        w = wilson_interval(min(1.0, max(0.0, value)), n)
+        return max(w["hi"] - value, value - w["lo"])
+    return 0.0
+
+
+def within_noise(
+    c: dict, b: dict, higher: bool, tolerance: float = TOLERANCE, sampling: float = 0.0
+) -> bool:
     if not (math.isfinite(c["mean"]) and math.isfinite(b["mean"])):
         return False
-    return gap(c, b, higher) <= max(half_width(b), tolerance * abs(b["mean"]))
+    return gap(c, b, higher) <= max(half_width(b), tolerance * abs(b["mean"]), sampling)
 
 
 def best_row(rows: Sequence[Row], higher: bool) -> Row:
@@ -119,11 +139,13 @@ def best_row(rows: Sequence[Row], higher: bool) -> Row:
     return min(finite, key=key)
 
 
-def memory_horizon(rows: Sequence[Row], best: Row, higher: bool, tol: float) -> int | None:
+def memory_horizon(
+    rows: Sequence[Row], best: Row, higher: bool, tol: float, sampling: float = 0.0
+) -> int | None:
     ks = sorted({r.window for r in rows if r.is_window})
     for k in ks:
         at_k = [r for r in rows if r.is_window and r.window == k]
-        if any(within_noise(r.valid, best.valid, higher, tol) for r in at_k):
+        if any(within_noise(r.valid, best.valid, higher, tol, sampling) for r in at_k):
             return k
     return None
 
@@ -196,17 +218,27 @@ def recommend(
     higher: bool,
     tol: float = TOLERANCE,
     tried: str = "",
+    n_valid: int | None = None,
 ) -> Decision:
     """The recommendation (module docstring) with a plain-language reason. ``tried``
-    describes what was trained and for how long (said when a baseline wins)."""
+    describes what was trained and for how long (said when a baseline wins); ``n_valid``
+    the validation targets each value was measured on (for the sampling margin)."""
     rule = RULE.format(tol=tol)
     best = best_row(rows, higher)
     trained = [r for r in rows if r.kind == "trained" and math.isfinite(r.valid["mean"])]
     best_trained = best_row(trained, higher) if trained else None
-    horizon = memory_horizon(trained, best_trained, higher, tol) if trained else None
+    eps = sampling_half_width(best.valid["mean"], metric, n_valid)
+    if eps:
+        rule += f" Validation sampling margin: {fmt(eps)} ({n_valid} validation targets)."
+    eps_t = sampling_half_width(best_trained.valid["mean"], metric, n_valid) if trained else 0
+    horizon = memory_horizon(trained, best_trained, higher, tol, eps_t) if trained else None
 
     for kind in ("trivial", "classical"):
-        ok = [r for r in rows if r.kind == kind and within_noise(r.valid, best.valid, higher, tol)]
+        ok = [
+            r
+            for r in rows
+            if r.kind == kind and within_noise(r.valid, best.valid, higher, tol, eps)
+        ]
         if not ok:
             continue
         pick = best_row(ok, higher)
@@ -253,7 +285,7 @@ def recommend(
 
     if horizon is not None and best is best_trained:
         at_k = [r for r in windows if r.window == horizon]
-        ok = [r for r in at_k if within_noise(r.valid, best.valid, higher, tol)]
+        ok = [r for r in at_k if within_noise(r.valid, best.valid, higher, tol, eps_t)]
         pick = next((r for r in ok if r.cand.family == "linear"), ok[0])
         what = "linear autoregressive window" if pick.cand.family == "linear" else "window FFNN"
         parts = [

@@ -560,7 +560,7 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
     trained = [r for r in rows if r.kind == "trained"]
     under = [r for r in trained if r.under_trained]
     tried = _tried(trained, budget, under, o.budget_minutes)
-    decision = recommend(rows, task.metric, higher, o.tolerance, tried)
+    decision = recommend(rows, task.metric, higher, o.tolerance, tried, _n_valid(kind, task))
     if under:
         notes.append(
             "under-trained (validation still improving at the last check, in that many of "
@@ -649,6 +649,16 @@ def _measured(results, wall: float, n_runs: int, workers: int, cap: float, setup
     o = (float(np.mean(extra)) if extra else FIRST_OVERHEAD) + setup
     start = max(0.0, wall - waves(n_runs, workers) * (cap + o))
     return o, start
+
+
+def _n_valid(kind: str, task: Task) -> int | None:
+    """Scored validation targets (series: rows; classify: sequences; text: unknown here)."""
+    if kind == "series":
+        a, b = task.target_ranges["valid"]
+        return b - a
+    if kind == "classify":
+        return len(task.split_index["valid"])
+    return None
 
 
 def _finite(e: dict) -> bool:
