@@ -282,6 +282,20 @@ def _classical(o, kind: str, task: Task, task_opts: dict, out: Path, notes: list
     return text_rows(task), 0.0, None
 
 
+def _thin_windows(cands: list[Candidate]) -> list[Candidate]:
+    """Every other window of each window family (the first and the widest kept), and every
+    recurrent candidate."""
+    kept = []
+    for c in cands:
+        if not c.is_window:
+            kept.append(c)
+            continue
+        ks = sorted(d.window for d in cands if d.family == c.family)
+        if ks.index(c.window) % 2 == 0 or c.window == ks[-1]:
+            kept.append(c)
+    return kept
+
+
 def _representatives(cands: list[Candidate]) -> list[Candidate]:
     """One candidate per family for the learning-rate search: the recurrent model itself,
     the widest window of a window family (its rate is shared by the family's windows)."""
@@ -390,31 +404,43 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
     inline = o.executor == "local" and workers == 1
     first_start = 0.0 if inline else START
     # Too little time for the plan asked for: fewer seeds (2), then no learning-rate search
-    # (the middle rate), each said in the notes; still too little is an error.
+    # (the middle rate), then every other window (the widest kept), then 1 seed; each said
+    # in the notes; still too little is an error.
+    mid = (o.lrs[len(o.lrs) // 2],)
+    thin = _thin_windows(cands)
+    fallbacks = [
+        (o.lrs, o.seeds, cands),
+        (o.lrs, min(o.seeds, 2), cands),
+        (mid, min(o.seeds, 2), cands),
+        (mid, min(o.seeds, 2), thin),
+        (mid, 1, thin),
+    ]
     lrs, n_seeds = o.lrs, o.seeds
-    fallbacks = [(o.lrs, o.seeds), (o.lrs, min(o.seeds, 2)),
-                 ((o.lrs[len(o.lrs) // 2],), min(o.seeds, 2))]  # fmt: skip
     if saved is not None:
         lrs, n_seeds = tuple(saved["lrs"]), saved["n_seeds"]
+        cands = [c for c in cands if c.key in saved.get("candidates", [c.key])]
     else:
-        for i, (lrs, n_seeds) in enumerate(fallbacks):
-            reps = _representatives(cands) if len(lrs) > 1 else []
+        for i, (lrs, n_seeds, kept) in enumerate(fallbacks):
+            reps = _representatives(kept) if len(lrs) > 1 else []
             try:
                 check_budget(
                     o.budget_minutes, time.perf_counter() - t0, len(reps) * len(lrs),
-                    len(cands) * n_seeds, workers, first_start, first_overhead,
+                    len(kept) * n_seeds, workers, first_start, first_overhead,
                 )  # fmt: skip
                 break
             except ConfigError:
                 if i == len(fallbacks) - 1:
                     raise
-        if (lrs, n_seeds) != (o.lrs, o.seeds):
+        if (lrs, n_seeds, len(kept)) != (o.lrs, o.seeds, len(cands)):
+            dropped = [c.key for c in cands if c not in kept]
             notes.append(
                 f"the budget is too small for {o.seeds} seed(s) and the learning-rate search "
                 f"over {len(o.lrs)} rate(s): ran {n_seeds} seed(s)"
                 + (f" at the rate {lrs[0]:g} (no search)" if len(lrs) < len(o.lrs) else "")
+                + (f" and left out {', '.join(dropped)}" if dropped else "")
                 + "; a larger --budget-minutes restores them"
             )
+        cands = kept
     reps = _representatives(cands) if len(lrs) > 1 else []
     n_search, n_final = len(reps) * len(lrs), len(cands) * n_seeds
     _log(f"{kind} task, {len(cands)} candidates; {n_search} learning-rate runs, {n_final} "
@@ -422,7 +448,9 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
     for c in cands:
         _log(f"  {c.key:12s} hidden {c.hidden_size:5d}  params {c.params:7d}  "
              f"{1000 * step_s[c.key]:.2f} ms/step")  # fmt: skip
-    plan: dict[str, Any] = dict(saved or {"lrs": list(lrs), "n_seeds": n_seeds})
+    plan: dict[str, Any] = dict(
+        saved or {"lrs": list(lrs), "n_seeds": n_seeds, "candidates": [c.key for c in cands]}
+    )
 
     def left() -> float:
         return budget_s - (time.perf_counter() - t0)
