@@ -26,8 +26,9 @@ B seconds in all, W parallel workers and ``waves(n) = ⌈n / W⌉``:
                               where o is the per-wave overhead (data, evaluation, files)
                               and START the fixed cost of a sweep (starting its worker
                               processes), both *measured* in step 1; before it o is
-                              estimated from a measured validation pass of each candidate
-                              (``run_overhead``) and START guessed (0 in this process)
+                              estimated from each candidate's measured step time
+                              (``eval_seconds``, ``run_overhead``) and START guessed (0
+                              in this process)
     3. extra seeds            as many whole rounds of one more seed per candidate as fit
                               in what is left (at the times measured in step 2), in one
                               more sweep
@@ -42,7 +43,6 @@ budget needed.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -259,34 +259,16 @@ class Budget:
         )
 
 
-def measure_eval_seconds(cand: Candidate, task: Task, threads: int, seed: int = 0) -> float:
-    """Seconds of one pass of ``cand`` (untrained) over the validation split, as the trainer
-    runs it at each check, measured here with ``threads`` torch threads."""
-    from seqlab.train import evaluate
-
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        model = build_model(
-            cand.spec(),
-            input_size=task.input_size,
-            output_size=task.output_size,
-            vocab_size=task.vocab_size,
-        )
-    before = torch.get_num_threads()
-    torch.set_num_threads(max(1, threads))
-    try:
-        times = []
-        for _ in range(2):  # the first pass also pays one-off start-up costs: the minimum
-            t0 = time.perf_counter()
-            evaluate(model, task, "valid", batch_size=256, device=torch.device("cpu"))
-            times.append(time.perf_counter() - t0)
-        return min(times)
-    finally:
-        torch.set_num_threads(before)
+def eval_seconds(task: Task, step_seconds: float, batch_size: int) -> float:
+    """Seconds of one validation pass, from the measured training step: a forward pass is
+    about a third of a forward-and-backward one, over the validation batches' steps
+    instead of a training batch's B × T."""
+    steps = sum(b.x.shape[0] * b.x.shape[1] for b in task.eval_batches("valid", 256))
+    return step_seconds / 3.0 * steps / (batch_size * task.seq_len)
 
 
 def run_overhead(eval_seconds: float, checks: int, setup_seconds: float) -> float:
-    """A run's wall time beyond its training, estimated from one measured validation pass:
+    """A run's wall time beyond its training, estimated from one validation pass:
     ``checks`` validation passes and one test pass (about as long), a checkpoint at each
     check, and the measured set-up (building the task from the file, the model)."""
     return (checks + 1) * (eval_seconds + CHECKPOINT_SECONDS) + setup_seconds

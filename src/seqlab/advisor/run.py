@@ -58,8 +58,8 @@ from seqlab.advisor.plan import (
     Budget,
     Candidate,
     check_budget,
+    eval_seconds,
     final_cap,
-    measure_eval_seconds,
     measure_step_seconds,
     plan_candidates,
     run_overhead,
@@ -389,7 +389,7 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
     threads = max(1, usable_cores() // workers) if o.executor == "local" else 1
     step_s = {c.key: measure_step_seconds(c, net_task, o.batch_size, threads) for c in cands}
     latency = {c.key: latency_ms_per_step(c, net_task) for c in cands}
-    eval_s = {c.key: measure_eval_seconds(c, net_task, threads) for c in cands}
+    eval_s = {c.key: eval_seconds(net_task, step_s[c.key], o.batch_size) for c in cands}
     t_build = time.perf_counter()
     build_task(kind, net_opts, 1)  # what every run does first (its seed's task)
     setup = time.perf_counter() - t_build + SETUP_SECONDS
