@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import typer
@@ -12,8 +13,11 @@ from seqlab.cli.app import app
 
 
 def process_age() -> float:
-    """Seconds since this process started (Linux ``/proc``; 0 elsewhere): Python start and
-    imports count against ``--budget-minutes`` too, which is wall time of the command."""
+    """Seconds since this process started, when this process is the ``seqlab`` command
+    (Linux ``/proc``; else 0, e.g. when a test calls ``main``): Python start and imports
+    count against ``--budget-minutes`` too, which is wall time of the command."""
+    if Path(sys.argv[0]).name not in ("seqlab", "__main__.py"):
+        return 0.0
     try:
         with open("/proc/self/stat", encoding="ascii") as f:
             start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])  # field 22, starttime
