@@ -184,7 +184,9 @@ def _row(family: str, window: int | None, valid: list[float], test=None, latency
 
     test = valid if test is None else test
     cand = Candidate(family, 8, window, 100 if window is None else 10 * window)
-    return Row(cand, 1e-2, interval(valid), interval(test), list(test), 1.0, [100], latency)
+    row = Row(cand, 1e-2, interval(valid), interval(test), list(test), 1.0, [100], latency)
+    row.per_seed_valid = list(valid)
+    return row
 
 
 def _base(name: str, valid: float, kind: str = "trivial", test: float | None = None):
@@ -192,7 +194,8 @@ def _base(name: str, valid: float, kind: str = "trivial", test: float | None = N
     from seqlab.advisor.decide import interval
 
     t = valid if test is None else test
-    return Row(None, None, interval([valid]), interval([t]), [t], 0.0, [], kind=kind, label=name)
+    return Row(None, None, interval([valid]), interval([t]), [t], 0.0, [], kind=kind, label=name,
+               per_seed_valid=[valid])  # fmt: skip
 
 
 def test_short_memory_numbers_give_a_small_window_and_its_speedup():
@@ -272,6 +275,25 @@ def test_a_small_validation_set_cannot_separate_a_network_from_a_classical_metho
     ]
     assert recommend(rows, "mse", higher=False, n_valid=46).model == "ar-changes"
     assert recommend(rows, "mse", higher=False, n_valid=5000).model == "ffnn"
+
+
+def test_a_classifier_worse_on_every_split_is_not_within_noise_however_wide_the_intervals():
+    """Two splits: 1-NN 0.95 and 0.90, majority 0.50 and 0.45 — each interval over two
+    splits is wide (t with 1 dof), but the paired difference is 0.45 on both."""
+    from seqlab.advisor import Row, recommend
+    from seqlab.advisor.decide import interval
+
+    def base(name, kind, valid):
+        return Row(None, None, interval(valid), interval(valid), valid, 0.0, [], kind=kind,
+                   label=name, per_seed_valid=valid)  # fmt: skip
+
+    rows = [
+        base("majority", "trivial", [0.50, 0.45]),
+        base("1nn-euclidean", "classical", [0.95, 0.90]),
+        _row("lstm", None, [0.70, 0.98]),
+    ]
+    d = recommend(rows, "accuracy", higher=True)
+    assert d.model == "1nn-euclidean", d.reason
 
 
 def test_no_recommended_model_is_worse_on_validation_than_persistence():

@@ -118,6 +118,7 @@ def _row(kind: str, name: str, valid: list[float], test: list[float], secs: floa
         label=name,
         detail=detail,
         params=params,
+        per_seed_valid=list(valid),
     )
 
 

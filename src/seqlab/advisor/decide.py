@@ -10,8 +10,9 @@ shows the *test* numbers of the same candidates. Three kinds of rows compete:
     trained     the networks: linear and FFNN windows, RNN, LSTM, GRU
 
 Within noise. Row c is within noise of the best row b when c's mean is worse than b's by
-no more than the largest of: b's own seed-to-seed noise — the half-width h_b of b's 95 %
-interval (Student t over seeds, or over splits); ``tolerance`` × |b| (a practical-
+no more than the largest of: the seed-to-seed noise — the 95 % half-width (Student t) of
+the mean per-seed difference c − b when both were measured on the same seeds (splits),
+else of b's own interval; ``tolerance`` × |b| (a practical-
 equivalence margin: tiny but consistent gaps are not worth a more complex model); and the
 95 % sampling half-width of b's value on a validation set of n scored targets (when n is
 given): 1.96 · b · √(2/n) for an MSE (the standard error of a mean of n squared Gaussian
@@ -69,6 +70,7 @@ class Row:
     detail: str = ""
     under_trained: int = 0  # seeds whose validation was still improving at the last check
     params: int | None = None
+    per_seed_valid: list[float] = field(default_factory=list)  # in seed order
 
     @property
     def name(self) -> str:
@@ -131,6 +133,27 @@ def within_noise(
     return gap(c, b, higher) <= max(half_width(b), tolerance * abs(b["mean"]), sampling)
 
 
+def margin(c: Row, b: Row, tolerance: float, sampling: float) -> float:
+    """How much worse than b the row c may be and still be within noise (module docstring).
+    The seed noise is that of the per-seed differences c − b when both were measured on the
+    same seeds (paired: a classifier worse on every split is not "as good" because the
+    splits differ), else the half-width of b's interval."""
+    cv, bv = list(c.per_seed_valid), list(b.per_seed_valid)
+    if len(cv) == 1 and len(bv) > 1:
+        cv = cv * len(bv)  # a deterministic row (one value for every seed)
+    if len(bv) >= 2 and len(cv) == len(bv):
+        noise = half_width(mean_interval([x - y for x, y in zip(cv, bv, strict=True)]))
+    else:
+        noise = half_width(b.valid)
+    return max(noise, tolerance * abs(b.valid["mean"]), sampling)
+
+
+def row_within_noise(c: Row, b: Row, higher: bool, tolerance: float, sampling: float) -> bool:
+    if not (math.isfinite(c.valid["mean"]) and math.isfinite(b.valid["mean"])):
+        return False
+    return gap(c.valid, b.valid, higher) <= margin(c, b, tolerance, sampling)
+
+
 def best_row(rows: Sequence[Row], higher: bool) -> Row:
     finite = [r for r in rows if math.isfinite(r.valid["mean"])]
     if not finite:
@@ -145,7 +168,7 @@ def memory_horizon(
     ks = sorted({r.window for r in rows if r.is_window})
     for k in ks:
         at_k = [r for r in rows if r.is_window and r.window == k]
-        if any(within_noise(r.valid, best.valid, higher, tol, sampling) for r in at_k):
+        if any(row_within_noise(r, best, higher, tol, sampling) for r in at_k):
             return k
     return None
 
@@ -234,11 +257,7 @@ def recommend(
     horizon = memory_horizon(trained, best_trained, higher, tol, eps_t) if trained else None
 
     for kind in ("trivial", "classical"):
-        ok = [
-            r
-            for r in rows
-            if r.kind == kind and within_noise(r.valid, best.valid, higher, tol, eps)
-        ]
+        ok = [r for r in rows if r.kind == kind and row_within_noise(r, best, higher, tol, eps)]
         if not ok:
             continue
         pick = best_row(ok, higher)
@@ -285,7 +304,7 @@ def recommend(
 
     if horizon is not None and best is best_trained:
         at_k = [r for r in windows if r.window == horizon]
-        ok = [r for r in at_k if within_noise(r.valid, best.valid, higher, tol, eps_t)]
+        ok = [r for r in at_k if row_within_noise(r, best, higher, tol, eps_t)]
         pick = next((r for r in ok if r.cand.family == "linear"), ok[0])
         what = "linear autoregressive window" if pick.cand.family == "linear" else "window FFNN"
         parts = [

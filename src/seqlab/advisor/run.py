@@ -575,6 +575,7 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
                 latency_ms=latency[c.key],
                 lr_search=lr_values.get(c.family, {}),
                 under_trained=sum(_still_improving(r) for r in results),
+                per_seed_valid=[r["valid_value"] * scale for r in results],
             )
         )
     if not any(r.kind == "trained" for r in rows):
