@@ -16,7 +16,8 @@ def process_age() -> float:
     """Seconds since this process started, when this process is the ``seqlab`` command
     (Linux ``/proc``; else 0, e.g. when a test calls ``main``): Python start and imports
     count against ``--budget-minutes`` too, which is wall time of the command."""
-    if Path(sys.argv[0]).name not in ("seqlab", "__main__.py"):
+    entry = Path(sys.argv[0])
+    if entry.name != "seqlab" and entry.parts[-2:] != ("seqlab", "__main__.py"):
         return 0.0
     try:
         with open("/proc/self/stat", encoding="ascii") as f:
