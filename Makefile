@@ -11,7 +11,7 @@ OUT ?= seqlab-report
 $(VENV): pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[test,ray]'
+	$(PY) -m pip install -q -e '.[test,ray,classic]'
 	touch $@
 
 data:

@@ -1,16 +1,20 @@
 """The advisor: which architecture does the user's own data need?
 
-inputs.py   the task kind inferred from the path; the task built (and checked) once
-plan.py     the candidates (baselines, linear and FFNN windows on a log2 grid, RNN, LSTM,
-            GRU) with comparable parameter counts, and their equal training budget
-decide.py   intervals over seeds, "within noise", the memory horizon, the recommendation
-figure.py   metric against window k, recurrent models as bands
-run.py      ``compare(CompareOptions(...))``: all of it end to end, through the sweep engine
+inputs.py            the task kind inferred from the path; the task built (and checked) once
+stationarity.py      trend / unit root tests (ADF, KPSS) on the training rows
+series_baselines.py  persistence, seasonal naive, AR on levels and changes, ETS
+classify_baselines.py  majority, 1-NN (Euclidean, DTW), ridge, MiniRocket
+baselines.py         those as rows; the data the networks train on (levels or changes)
+plan.py              the trained candidates (linear and FFNN windows, RNN, LSTM, GRU) with
+                     comparable parameter counts, and how the measured budget is shared
+decide.py            intervals, "within noise", the memory horizon, the recommendation
+figure.py            metric against window k, recurrent models as bands
+run.py               ``compare(CompareOptions(...))``: all of it end to end (sweep engine)
 """
 
 from seqlab.advisor.decide import Decision, Row, memory_horizon, recommend, within_noise
 from seqlab.advisor.inputs import infer_task, load_task
-from seqlab.advisor.plan import Budget, Candidate, plan_budget, plan_candidates, window_grid
+from seqlab.advisor.plan import Budget, Candidate, plan_candidates, window_grid
 from seqlab.advisor.run import CompareOptions, compare
 
 __all__ = [
@@ -23,7 +27,6 @@ __all__ = [
     "infer_task",
     "load_task",
     "memory_horizon",
-    "plan_budget",
     "plan_candidates",
     "recommend",
     "window_grid",

@@ -1,55 +1,63 @@
 """From the runs to the answer: intervals over seeds, the memory horizon, a recommendation.
 
 Every decision uses the *validation* numbers (selection on validation only); the report
-shows the *test* numbers of the same candidates.
+shows the *test* numbers of the same candidates. Three kinds of rows compete:
 
-Within noise. Candidate c is within noise of the best candidate b when c's mean is worse
-than b's by no more than b's own seed-to-seed noise — the half-width h_b of b's 95 %
-interval (Student t over seeds) — or by no more than ``tolerance`` × |b| (a
-practical-equivalence margin: tiny but consistent gaps between nearly deterministic models
-are not worth a different architecture). The candidate's own spread does not widen the
-margin, so an erratic candidate is not "as good" just because its interval is wide.
+    trivial     no fitting: persistence, seasonal naive, the training mean (series);
+                the majority class (classification)
+    classical   fitted by a maintained or exact method: AR(p) on levels and on changes,
+                ETS (series); 1-NN (Euclidean, DTW), ridge, MiniRocket (classification)
+    trained     the networks: linear and FFNN windows, RNN, LSTM, GRU
+
+Within noise. Row c is within noise of the best row b when c's mean is worse than b's by
+no more than the largest of: the seed-to-seed noise — the 95 % half-width (Student t) of
+the mean per-seed difference c − b when both were measured on the same seeds (splits),
+else of b's own interval; ``tolerance`` × |b| (a practical-
+equivalence margin: tiny but consistent gaps are not worth a more complex model); and the
+95 % sampling half-width of b's value on a validation set of n scored targets (when n is
+given): 1.96 · b · √(2/n) for an MSE (the standard error of a mean of n squared Gaussian
+errors), the Wilson half-width for an accuracy. A validation set of 46 points cannot tell
+MSE 0.24 from 0.28, however many seeds agree. The candidate's own spread does not widen
+the margin, so an erratic candidate is not "as good" just because its interval is wide.
 
 Memory horizon. The smallest window k at which a window model (a linear window or a window
-FFNN: both see exactly the last k steps) is within noise of the best candidate. None when
-no window up to the widest one is: information from further back matters.
+FFNN: both see exactly the last k steps) is within noise of the best *trained* row (the
+question is which network: trained for the same seconds, they are compared as equals).
+None when no window up to the widest one is.
 
-Recommendation, in order:
+Recommendation, the simplest row within noise of the best on validation:
 
-1. No trained candidate beats the best trivial baseline on test -> that baseline.
-   "Beats" means the model's whole test interval lies on the better side of the
-   baseline, or every seed is better than it by more than the tolerance.
-2. A memory horizon k exists -> the window model at k (the linear window when it is within
-   noise, else the window FFNN): it is as good as the best, and sees only k steps.
-3. Otherwise the best candidate (a recurrent model): information from beyond the widest
-   window matters.
+1. a trivial baseline, if one is within noise of the best: nothing trained is worth it;
+2. else a classical method within noise (the best of them): a classical method is enough;
+3. else, when a memory horizon k exists, the window model at k (the linear window when it
+   is within noise, else the window FFNN);
+4. else the best trained row (a recurrent model: information from beyond the widest
+   window matters).
+
+So no recommended model is worse on validation than persistence, seasonal naive or the
+mean: any of those within noise of the best is recommended itself (rule 1).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from seqlab.advisor.plan import Candidate
 from seqlab.claims.stats import mean_interval
 
 TOLERANCE = 0.02
-NAMES = {
-    "linear": "linear window",
-    "ffnn": "window FFNN",
-    "rnn": "RNN",
-    "lstm": "LSTM",
-    "gru": "GRU",
-}
+KINDS = ("trivial", "classical", "trained")
 
 
 @dataclass
 class Row:
-    """One candidate's numbers over seeds."""
+    """One candidate's numbers over seeds (or splits). Trained rows carry their
+    ``Candidate``; trivial and classical rows a ``label`` and a ``detail`` instead."""
 
-    cand: Candidate
-    lr: float
+    cand: Candidate | None
+    lr: float | None
     valid: dict  # interval estimate {"mean", "lo", "hi", "n", ...}
     test: dict
     per_seed_test: list[float]
@@ -57,11 +65,28 @@ class Row:
     steps: list[int]
     latency_ms: float | None = None
     lr_search: dict = field(default_factory=dict)  # lr -> validation value (seed 0)
+    kind: str = "trained"
+    label: str = ""
+    detail: str = ""
+    under_trained: int = 0  # seeds whose validation was still improving at the last check
+    params: int | None = None
+    per_seed_valid: list[float] = field(default_factory=list)  # in seed order
 
     @property
     def name(self) -> str:
-        c = self.cand
-        return NAMES[c.family] + (f" (k={c.window})" if c.window is not None else "")
+        return self.cand.name if self.cand is not None else self.label
+
+    @property
+    def key(self) -> str:
+        return self.cand.key if self.cand is not None else self.label
+
+    @property
+    def is_window(self) -> bool:
+        return self.cand is not None and self.cand.is_window
+
+    @property
+    def window(self) -> int | None:
+        return self.cand.window if self.cand is not None else None
 
 
 def interval(values: Sequence[float]) -> dict:
@@ -81,11 +106,52 @@ def gap(c: dict, b: dict, higher: bool) -> float:
     return (b["mean"] - c["mean"]) if higher else (c["mean"] - b["mean"])
 
 
-def within_noise(c: dict, b: dict, higher: bool, tolerance: float = TOLERANCE) -> bool:
+def half_width(e: dict) -> float:
+    return max(e["hi"] - e["mean"], e["mean"] - e["lo"])
+
+
+def sampling_half_width(value: float, metric: str, n: int | None) -> float:
+    """95 % half-width of a validation ``metric`` measured on ``n`` targets (module
+    docstring); 0 when n is unknown or the metric has no such formula here."""
+    if not n or not math.isfinite(value):
+        return 0.0
+    if metric == "mse":
+        return 1.96 * abs(value) * math.sqrt(2.0 / n)
+    if metric == "accuracy":
+        from seqlab.claims.stats import wilson_interval
+
+        w = wilson_interval(min(1.0, max(0.0, value)), n)
+        return max(w["hi"] - value, value - w["lo"])
+    return 0.0
+
+
+def within_noise(
+    c: dict, b: dict, higher: bool, tolerance: float = TOLERANCE, sampling: float = 0.0
+) -> bool:
     if not (math.isfinite(c["mean"]) and math.isfinite(b["mean"])):
         return False
-    h_b = max(b["hi"] - b["mean"], b["mean"] - b["lo"])
-    return gap(c, b, higher) <= max(h_b, tolerance * abs(b["mean"]))
+    return gap(c, b, higher) <= max(half_width(b), tolerance * abs(b["mean"]), sampling)
+
+
+def margin(c: Row, b: Row, tolerance: float, sampling: float) -> float:
+    """How much worse than b the row c may be and still be within noise (module docstring).
+    The seed noise is that of the per-seed differences c − b when both were measured on the
+    same seeds (paired: a classifier worse on every split is not "as good" because the
+    splits differ), else the half-width of b's interval."""
+    cv, bv = list(c.per_seed_valid), list(b.per_seed_valid)
+    if len(cv) == 1 and len(bv) > 1:
+        cv = cv * len(bv)  # a deterministic row (one value for every seed)
+    if len(bv) >= 2 and len(cv) == len(bv):
+        noise = half_width(mean_interval([x - y for x, y in zip(cv, bv, strict=True)]))
+    else:
+        noise = half_width(b.valid)
+    return max(noise, tolerance * abs(b.valid["mean"]), sampling)
+
+
+def row_within_noise(c: Row, b: Row, higher: bool, tolerance: float, sampling: float) -> bool:
+    if not (math.isfinite(c.valid["mean"]) and math.isfinite(b.valid["mean"])):
+        return False
+    return gap(c.valid, b.valid, higher) <= margin(c, b, tolerance, sampling)
 
 
 def best_row(rows: Sequence[Row], higher: bool) -> Row:
@@ -96,24 +162,15 @@ def best_row(rows: Sequence[Row], higher: bool) -> Row:
     return min(finite, key=key)
 
 
-def memory_horizon(rows: Sequence[Row], best: Row, higher: bool, tol: float) -> int | None:
-    ks = sorted({r.cand.window for r in rows if r.cand.is_window})
+def memory_horizon(
+    rows: Sequence[Row], best: Row, higher: bool, tol: float, sampling: float = 0.0
+) -> int | None:
+    ks = sorted({r.window for r in rows if r.is_window})
     for k in ks:
-        at_k = [r for r in rows if r.cand.window == k and r.cand.is_window]
-        if any(within_noise(r.valid, best.valid, higher, tol) for r in at_k):
+        at_k = [r for r in rows if r.is_window and r.window == k]
+        if any(row_within_noise(r, best, higher, tol, sampling) for r in at_k):
             return k
     return None
-
-
-def beats_baseline(row: Row, baseline: float, higher: bool, tol: float) -> bool:
-    t = row.test
-    if not math.isfinite(t["mean"]):
-        return False
-    if better(t["lo"] if higher else t["hi"], baseline, higher) and t["lo"] != t["hi"]:
-        return True
-    margin = tol * abs(baseline)
-    shifted = baseline + margin if higher else baseline - margin
-    return bool(row.per_seed_test) and all(better(v, shifted, higher) for v in row.per_seed_test)
 
 
 def fmt(x: float | None) -> str:
@@ -136,61 +193,128 @@ class Decision:
     horizon: int | None
     best: str
     rule: str
+    kind: str = "trained"
 
 
 RULE = (
     "Selection on validation, numbers reported on test. "
-    "Within noise: the candidate's mean is worse than the best candidate's by at most the "
-    "best's 95% interval half-width over seeds, or by at most {tol:.0%} of the best value. "
+    "Within noise: the row's mean is worse than the best row's by at most the best's 95% "
+    "interval half-width over seeds (or splits), or by at most {tol:.0%} of the best value. "
     "Memory horizon: the smallest window k whose linear window or window FFNN is within "
-    "noise of the best candidate. "
-    "Recommendation: the trivial baseline if no candidate beats it on test (whole interval "
-    "better, or every seed better by the tolerance); else the window model at the memory "
-    "horizon; else the best candidate."
+    "noise of the best trained model. Recommendation: the simplest row within noise of the best: a "
+    "trivial baseline, else a classical method, else the window model at the memory "
+    "horizon, else the best trained model."
 )
+
+
+def memory_evidence(rows: Sequence[Row], metric: str, higher: bool) -> list[str]:
+    """The evidence for the memory horizon, in words: the best window model's validation
+    interval at each k, and the best recurrent model's gain over the widest window with
+    the interval of the difference (half-widths combined in quadrature)."""
+    windows = [r for r in rows if r.is_window]
+    ks = sorted({r.window for r in windows})
+    lines = []
+    if ks:
+        per_k = []
+        for k in ks:
+            b = best_row([r for r in windows if r.window == k], higher)
+            per_k.append(f"k={k}: {fmt_interval(b.valid)}")
+        lines.append(f"Validation {metric} of the best window model at each k: " + "; ".join(per_k))
+    recurrent = [r for r in rows if r.kind == "trained" and not r.is_window]
+    if ks and recurrent and math.isfinite(best_row(recurrent, higher).valid["mean"]):
+        rec = best_row(recurrent, higher)
+        wide = best_row([r for r in windows if r.window == ks[-1]], higher)
+        diff = (rec.valid["mean"] - wide.valid["mean"]) * (1 if higher else -1)
+        h = math.hypot(half_width(rec.valid), half_width(wide.valid))
+        lines.append(
+            f"Recurrent gain: the {rec.name} is better than the widest window ({wide.name}) by "
+            f"{fmt(diff)} ± {fmt(h)} on validation {metric} (95% interval, "
+            f"{rec.valid['n']} and {wide.valid['n']} seed(s))"
+            + ("; the interval includes 0: no measurable gain." if abs(diff) <= h else ".")
+        )
+    return lines
 
 
 def recommend(
     rows: Sequence[Row],
-    baselines: Mapping[str, float],
     metric: str,
     higher: bool,
     tol: float = TOLERANCE,
+    tried: str = "",
+    n_valid: int | None = None,
 ) -> Decision:
-    """The recommendation (module docstring) with a plain-language reason."""
+    """The recommendation (module docstring) with a plain-language reason. ``tried``
+    describes what was trained and for how long (said when a baseline wins); ``n_valid``
+    the validation targets each value was measured on (for the sampling margin)."""
     rule = RULE.format(tol=tol)
     best = best_row(rows, higher)
-    horizon = memory_horizon(rows, best, higher, tol)
-    if baselines:
-        bname = min(baselines, key=(lambda n: -baselines[n]) if higher else baselines.get)
-        bval = baselines[bname]
-        if not any(beats_baseline(r, bval, higher, tol) for r in rows):
-            reason = (
-                f"No trained candidate beats the trivial baseline. The best on validation, the "
-                f"{best.name}, scores {metric} {fmt_interval(best.test)} on test against "
-                f"{fmt(bval)} for the {bname} baseline, which needs no training. Use the "
-                f"{bname} baseline; a model may need more data, a larger --budget-minutes, "
-                "or there may be nothing more to predict."
+    trained = [r for r in rows if r.kind == "trained" and math.isfinite(r.valid["mean"])]
+    best_trained = best_row(trained, higher) if trained else None
+    eps = sampling_half_width(best.valid["mean"], metric, n_valid)
+    if eps:
+        rule += f" Validation sampling margin: {fmt(eps)} ({n_valid} validation targets)."
+    eps_t = sampling_half_width(best_trained.valid["mean"], metric, n_valid) if trained else 0
+    horizon = memory_horizon(trained, best_trained, higher, tol, eps_t) if trained else None
+
+    for kind in ("trivial", "classical"):
+        ok = [r for r in rows if r.kind == kind and row_within_noise(r, best, higher, tol, eps)]
+        if not ok:
+            continue
+        pick = best_row(ok, higher)
+        versus = (
+            " (itself the best row)"
+            if pick is best
+            else f", the {best.name} ({fmt_interval(best.valid)})"
+        )
+        if kind == "trivial":
+            parts = [
+                f"Use the {pick.name} baseline: it needs no training, and its validation "
+                f"{metric} {fmt(pick.valid['mean'])} is within noise of the best row{versus}; "
+                f"on test it scores {fmt(pick.test['mean'])}."
+            ]
+        else:
+            parts = [
+                f"A classical method is as good: the {pick.name} ({pick.detail}) scores "
+                f"validation {metric} {fmt_interval(pick.valid)}, within noise of the best "
+                f"row{versus}; on test it scores {fmt_interval(pick.test)}."
+            ]
+        if best_trained is not None:
+            parts.append(
+                f"The best trained model, the {best_trained.name}, reaches validation "
+                f"{fmt_interval(best_trained.valid)} and test {fmt_interval(best_trained.test)}."
             )
-            return Decision(bname, None, reason, horizon, best.cand.key, rule)
+            if kind == "trivial" and tried:
+                parts.append(tried)
+        return Decision(pick.key, None, " ".join(parts), horizon, best.key, rule, kind)
 
-    recurrent = [r for r in rows if not r.cand.is_window and math.isfinite(r.valid["mean"])]
+    if best_trained is None:  # only baselines, none within noise of the best: impossible
+        raise ValueError("no trained row and no baseline within noise of the best")
+    recurrent = [r for r in trained if not r.is_window]
     best_rec = best_row(recurrent, higher) if recurrent else None
-    windows = [r for r in rows if r.cand.is_window]
-    widest = max((r.cand.window for r in windows), default=None)
+    windows = [r for r in trained if r.is_window]
+    widest = max((r.window for r in windows), default=None)
+    classical = [r for r in rows if r.kind != "trained" and math.isfinite(r.valid["mean"])]
+    best_base = best_row(classical, higher) if classical else None
+    beaten = (
+        f" It beats every baseline on validation; the best of them, the {best_base.name}, "
+        f"scores {fmt_interval(best_base.valid)} (test {fmt_interval(best_base.test)})."
+        if best_base is not None
+        else ""
+    )
 
-    if horizon is not None:
-        at_k = [r for r in windows if r.cand.window == horizon]
-        ok = [r for r in at_k if within_noise(r.valid, best.valid, higher, tol)]
+    if horizon is not None and best is best_trained:
+        at_k = [r for r in windows if r.window == horizon]
+        ok = [r for r in at_k if row_within_noise(r, best, higher, tol, eps_t)]
         pick = next((r for r in ok if r.cand.family == "linear"), ok[0])
         what = "linear autoregressive window" if pick.cand.family == "linear" else "window FFNN"
         parts = [
             f"A {what} of {horizon} step{'s' if horizon != 1 else ''} is enough: its validation "
-            f"{metric} {fmt_interval(pick.valid)} is within noise of the best candidate"
+            f"{metric} {fmt_interval(pick.valid)} is within noise of the best row"
             + (" (itself)" if pick is best else f", the {best.name} ({fmt_interval(best.valid)})")
             + f"; on test it scores {fmt_interval(pick.test)}."
+            + beaten
         ]
-        shorter = [r for r in windows if r.cand.window < horizon]
+        shorter = [r for r in windows if r.window < horizon]
         if shorter:
             prev = best_row(shorter, higher)
             parts.append(
@@ -214,24 +338,25 @@ def recommend(
                     f"needs no state between steps; {pick.cand.params} vs "
                     f"{best_rec.cand.params} parameters."
                 )
-        return Decision(pick.cand.family, horizon, " ".join(parts), horizon, best.cand.key, rule)
+        return Decision(pick.cand.family, horizon, " ".join(parts), horizon, best.key, rule)
 
+    pick = best_trained
     parts = [
-        f"Use the {best.name}: information from at least {widest} steps back matters. "
-        if widest is not None
-        else f"Use the {best.name}. ",
-        f"It scores validation {metric} {fmt_interval(best.valid)} and test "
-        f"{fmt_interval(best.test)}.",
+        f"Use the {pick.name}: information from at least {widest} steps back matters. "
+        if widest is not None and not pick.is_window
+        else f"Use the {pick.name}. ",
+        f"It scores validation {metric} {fmt_interval(pick.valid)} and test "
+        f"{fmt_interval(pick.test)}.{beaten}",
     ]
-    if widest is not None:
-        wide = best_row([r for r in windows if r.cand.window == widest], higher)
+    if widest is not None and not pick.is_window:
+        wide = best_row([r for r in windows if r.window == widest], higher)
         parts.append(
             f" The widest window tried, the {wide.name}, reaches only "
             f"{fmt_interval(wide.valid)} on validation, outside the noise."
         )
-        if wide.latency_ms and best.latency_ms:
+        if wide.latency_ms and pick.latency_ms:
             parts.append(
-                f" The {best.name} costs {fmt(best.latency_ms)} ms per step at inference "
-                f"(the window FFNN {fmt(wide.latency_ms)})."
+                f" The {pick.name} costs {fmt(pick.latency_ms)} ms per step at inference "
+                f"(the window model {fmt(wide.latency_ms)})."
             )
-    return Decision(best.cand.family, None, "".join(parts), None, best.cand.key, rule)
+    return Decision(pick.cand.family, pick.window, "".join(parts), None, best.key, rule)

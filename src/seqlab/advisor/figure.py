@@ -1,14 +1,15 @@
 """The advisor's figure: the test metric against the window k (log2 axis), one line per
 window family with its interval band, the recurrent models as horizontal bands (their
-intervals do not depend on k), the best trivial baseline as a dashed line and the memory
-horizon as a dotted vertical line."""
+intervals do not depend on k), the best baseline (trivial or classical) as a dashed line
+and the memory horizon as a dotted vertical line."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from seqlab.advisor.decide import NAMES, Row
+from seqlab.advisor.decide import Row
+from seqlab.advisor.plan import FAMILY_TABLE
 from seqlab.report.plots import lines, save_figure
 
 
@@ -25,17 +26,21 @@ def metric_vs_window(
     if not ks:
         return None
     series: dict[str, dict] = {}
-    for family in ("linear", "ffnn"):
+    for family in [f for f, (_, is_window) in FAMILY_TABLE.items() if is_window]:
         fam = sorted((r for r in rows if r.cand.family == family), key=lambda r: r.cand.window)
         if fam:
-            series[NAMES[family]] = {
+            series[FAMILY_TABLE[family][0]] = {
                 "x": [r.cand.window for r in fam],
                 "y": [r.test["mean"] for r in fam],
                 "lo": [r.test["lo"] for r in fam],
                 "hi": [r.test["hi"] for r in fam],
             }
     bands = {
-        NAMES[r.cand.family]: {"mean": r.test["mean"], "lo": r.test["lo"], "hi": r.test["hi"]}
+        FAMILY_TABLE[r.cand.family][0]: {
+            "mean": r.test["mean"],
+            "lo": r.test["lo"],
+            "hi": r.test["hi"],
+        }
         for r in rows
         if not r.cand.is_window
     }
@@ -64,4 +69,4 @@ def _best_baseline(baselines: Mapping[str, float], higher: bool) -> dict[str, fl
     if not baselines:
         return None
     name = (max if higher else min)(baselines, key=baselines.get)
-    return {f"best trivial baseline ({name})": baselines[name]}
+    return {f"best baseline ({name})": baselines[name]}

@@ -15,12 +15,20 @@ A CSV with a sequence-id column but no label column is ambiguous and asks for ``
 check of the tasks (encoding, header, numbers, missing values, time order, length) runs
 here once, before anything is trained or written; the advisor adds two of its own: enough
 labelled sequences for a meaningful split, and a target that is not constant.
+
+Task options beyond the named ones (``--fill``, ``--limit``, ``--covariates``, any
+``--task-opt KEY=VALUE``) pass through to the task as in ``seqlab train``. An official split
+is honoured: an ``.npz`` with a ``split`` array, or ``--test FILE`` beside the training
+file (classify; the two are merged into one ``.npz`` with a ``split`` array under the
+output folder, see ``merge_official_split``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from seqlab.data.sequences import ID_NAMES
 from seqlab.data.table import read_csv
@@ -70,26 +78,69 @@ def infer_task(path: str | Path, label: str = "label") -> str:
     )
 
 
+SERIES_ONLY = ("fill", "covariates")
+
+
 def task_options(
-    kind: str, path: str | Path, target: str | None, horizon: int | None, seq_len: int | None
+    kind: str,
+    path: str | Path,
+    target: str | None,
+    horizon: int | None,
+    seq_len: int | None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The task options of ``kind`` for the user's data (``data`` stored absolute)."""
+    """The task options of ``kind`` for the user's data (``data`` stored absolute);
+    ``extra`` (``--fill``, ``--limit``, ``--task-opt`` …) is added as given."""
     if kind not in KINDS:
         raise ConfigError(f"--task {kind!r}: choose one of {', '.join(KINDS)}")
+    extra = {k: v for k, v in (extra or {}).items() if v is not None}
     data = str(Path(path).expanduser().resolve())
+    if kind != "series":
+        for name in SERIES_ONLY:
+            if name in extra:
+                raise ConfigError(f"--{name} is for --task series, not {kind}; drop it.")
     if kind == "series":
         opts: dict[str, Any] = {"data": data, "target": target, "horizon": horizon or 1}
         opts["seq_len"] = seq_len or 64
-        return {k: v for k, v in opts.items() if v is not None}
+        return {**{k: v for k, v in opts.items() if v is not None}, **extra}
     if horizon is not None:
         raise ConfigError(f"--horizon is for --task series, not {kind}; drop it.")
     if kind == "classify":
         if seq_len is not None:
             raise ConfigError("--seq-len does not apply to classify (the data sets it); drop it.")
-        return {"data": data, "label": target or "label"}
+        return {"data": data, "label": target or "label", **extra}
     if target is not None:
         raise ConfigError("--target does not apply to text (the target is the next word).")
-    return {"data": data, "seq_len": seq_len or 35}
+    return {"data": data, "seq_len": seq_len or 35, **extra}
+
+
+def merge_official_split(train: str | Path, test: str | Path, label: str, out: Path) -> Path:
+    """One ``.npz`` (x zero-padded to the longest sequence, y, lengths, split) holding the
+    sequences of ``train`` marked "train" and those of ``test`` marked "test"."""
+    from seqlab.data.sequences import read_sequences
+
+    a, b = read_sequences(train, label), read_sequences(test, label)
+    if a.features != b.features and len(a.features) != len(b.features):
+        raise DataValidationError(
+            f"{test}: {len(b.features)} feature(s) but the training file {train} has "
+            f"{len(a.features)}. Fix: give both files the same feature columns."
+        )
+    xs = [*a.x, *b.x]
+    T, D = max(len(x) for x in xs), xs[0].shape[1]
+    x = np.zeros((len(xs), T, D))
+    for i, xi in enumerate(xs):
+        x[i, : len(xi)] = xi
+    labels = [*a.labels, *b.labels]
+    y = (
+        np.array(labels)
+        if all(isinstance(v, int) for v in labels)
+        else np.array([str(v) for v in labels])
+    )
+    split = np.array(["train"] * len(a.x) + ["test"] * len(b.x))
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "official-split.npz"
+    np.savez(path, x=x, y=y, lengths=np.array([len(v) for v in xs]), split=split)
+    return path
 
 
 def load_task(
@@ -99,10 +150,11 @@ def load_task(
     target: str | None = None,
     horizon: int | None = None,
     seq_len: int | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> tuple[str, dict[str, Any], Task]:
     """Infer the kind (unless given), build the task once (all its checks), add ours."""
     kind = kind or infer_task(path, target or "label")
-    options = task_options(kind, path, target, horizon, seq_len)
+    options = task_options(kind, path, target, horizon, seq_len, extra)
     task = build_task(kind, options, seed=0)
     if kind == "classify":
         n = sum(len(v) for v in task.split_index.values())

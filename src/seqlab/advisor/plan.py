@@ -1,13 +1,14 @@
-"""The candidates and their equal training budget.
+"""The candidates and how the wall-clock budget is shared among them.
 
-Candidates (``plan_candidates``):
+Candidates (``plan_candidates``), one line each in ``FAMILIES``:
 
     linear  k   ``ffnn`` with 0 hidden layers: a linear autoregressive window of k steps
     ffnn    k   a window MLP (one ReLU hidden layer) over the last k steps
     rnn, lstm, gru
 
-for k on the geometric grid 1, 2, 4, … up to the sequence length T (T itself is added when
-it is not a power of two, so the widest window always sees the whole sequence).
+for k on a geometric grid (``window_grid``) up to the sequence length T (T itself is added
+when the grid misses it, so the widest window always sees the whole sequence: for
+classification, the whole series).
 
 Parameter counts are kept in one range: the LSTM has ``hidden`` units and P parameters;
 the RNN and the GRU get the hidden size whose count is closest to P; the FFNNs share one
@@ -15,15 +16,28 @@ hidden size, chosen so that the *widest* window has about P parameters (narrower
 are smaller: that a window costs parameters in proportion to k is the FFNN's trade-off).
 Every count is exact (``seqlab.params.count_params``) and printed.
 
-Budget (``plan_budget``): every candidate trains for the same number of steps S under the
-same wall-clock cap C seconds. With R runs (candidates × (learning rates + seeds − 1)) on
-W parallel workers and a budget of B seconds,
+Budget: measured wall-clock time, equal *seconds* of training per run (``Budget``). With
+B seconds in all, W parallel workers and ``waves(n) = ⌈n / W⌉``:
 
-    C = B · W · UTILISATION / R        (the rest of B: process start, data, evaluation)
-    S = ⌊HEADROOM · C / t_slowest⌋     (t_slowest: the slowest candidate's measured step)
+    1. learning-rate search   one representative per family × each rate, seed 0, each run
+                              capped at c₁ = (SEARCH_SHARE · B_left − START) / waves(n₁) − o
+    2. final runs             every candidate × every seed at its family's best rate,
+                              each capped at c₂ = (B_left − RESERVE − START) / waves(n₂) − o,
+                              where o is the per-wave overhead (data, evaluation, files)
+                              and START the fixed cost of a sweep (starting its worker
+                              processes), both *measured* in step 1; before it o is
+                              estimated from each candidate's measured step time
+                              (``eval_seconds``, ``run_overhead``) and START guessed (0
+                              in this process)
+    3. extra seeds            as many whole rounds of one more seed per candidate as fit
+                              in what is left (at the times measured in step 2), in one
+                              more sweep
 
-so that every candidate can take its S steps within C. S below MIN_STEPS is an error that
-names the budget needed.
+Every final run trains for the same c₂ seconds of measured training time (the trainer's
+``max_seconds``); faster models take more steps in them, and the report lists each
+candidate's steps and seconds. The best-validation weights are kept (no early stop: the
+budget is spent). A budget whose c₂ would fall below MIN_CAP is an error that names the
+budget needed.
 """
 
 from __future__ import annotations
@@ -40,12 +54,26 @@ from seqlab.params import count_params, hidden_for_params
 from seqlab.probes.cost import time_per_step
 from seqlab.tasks import Task
 
-RECURRENT = ("rnn", "lstm", "gru")
-FAMILIES = ("linear", "ffnn", *RECURRENT)
-UTILISATION = 0.5
-HEADROOM = 0.5  # steps fill half the cap: timing noise must not stop a run early
-MIN_STEPS = 20
-MAX_STEPS = 5000
+# One line per trained family: its display name and whether it is a window model (sees
+# exactly the last k steps). New architectures are added here with one line each.
+FAMILY_TABLE: dict[str, tuple[str, bool]] = {
+    "linear": ("linear window", True),
+    "ffnn": ("window FFNN", True),
+    "rnn": ("RNN", False),
+    "lstm": ("LSTM", False),
+    "gru": ("GRU", False),
+}
+FAMILIES = tuple(FAMILY_TABLE)
+RECURRENT = tuple(f for f, (_, window) in FAMILY_TABLE.items() if not window)
+SEARCH_SHARE = 0.25  # of the time left for training, to the learning-rate search
+RESERVE = 3.0  # seconds kept for the figure and the report
+MIN_CAP = 1.0  # seconds of training per run, below which the budget is too small
+FIRST_OVERHEAD = 1.0  # seconds per wave (data, evaluation) when nothing is measured
+CHECKPOINT_SECONDS = 0.05  # writing weights and state at a check (small models)
+SETUP_SECONDS = 0.2  # per run: read the data, build the model, when nothing is measured
+START = 3.0  # seconds to start the worker processes of one sweep (torch import), guessed;
+# 0 when the runs go in this process (--jobs 1)
+MAX_STEPS = 1_000_000  # the cap in seconds is what stops a run
 
 
 @dataclass(frozen=True)
@@ -65,7 +93,12 @@ class Candidate:
 
     @property
     def is_window(self) -> bool:
-        return self.family in ("linear", "ffnn")
+        return FAMILY_TABLE[self.family][1]
+
+    @property
+    def name(self) -> str:
+        label = FAMILY_TABLE[self.family][0]
+        return label + (f" (k={self.window})" if self.window is not None else "")
 
     def spec(self) -> ModelSpec:
         if self.is_window:
@@ -84,12 +117,13 @@ class Candidate:
         return flat
 
 
-def window_grid(seq_len: int, max_window: int | None = None) -> list[int]:
-    """1, 2, 4, … up to ``min(max_window, seq_len)``, plus that limit when not a power of 2."""
+def window_grid(seq_len: int, max_window: int | None = None, factor: int = 2) -> list[int]:
+    """1, f, f², … up to ``min(max_window, seq_len)``, plus that limit when the grid misses
+    it (f = ``factor``)."""
     top = seq_len if max_window is None else min(max_window, seq_len)
     if top < 1:
         raise ConfigError(f"--max-window must be >= 1, got {max_window}")
-    grid = [2**i for i in range(int(math.log2(top)) + 1)]
+    grid = [factor**i for i in range(int(math.log(top, factor) + 1e-9) + 1)]
     return grid if grid[-1] == top else [*grid, top]
 
 
@@ -143,27 +177,101 @@ def plan_candidates(
     return out
 
 
+def waves(n_runs: int, workers: int) -> int:
+    """Rounds of ``workers`` parallel runs that ``n_runs`` runs take."""
+    return max(1, math.ceil(n_runs / workers))
+
+
+def search_cap(
+    left_s: float, n_runs: int, workers: int, overhead: float, start: float = START
+) -> float:
+    """c₁ of the module docstring: the learning-rate search's seconds per run."""
+    return (SEARCH_SHARE * left_s - start) / waves(n_runs, workers) - overhead
+
+
+def final_cap(
+    left_s: float, n_runs: int, workers: int, overhead: float, start: float = START
+) -> float:
+    """c₂ of the module docstring: every final run's seconds of training."""
+    return (left_s - RESERVE - start) / waves(n_runs, workers) - overhead
+
+
+def check_budget(
+    budget_minutes: float,
+    spent_s: float,
+    n_search: int,
+    n_final: int,
+    workers: int,
+    start: float = START,
+    overhead: float = FIRST_OVERHEAD,
+) -> None:
+    """Too small a budget (c₁ or c₂ below MIN_CAP at the first overhead guess) is a
+    ConfigError naming the smallest budget that fits, before anything is trained."""
+    if not budget_minutes > 0:
+        raise ConfigError(f"--budget-minutes must be > 0, got {budget_minutes}")
+    w1 = waves(n_search, workers) if n_search else 0
+    w2 = waves(n_final, workers)
+    # minimum: every run, of the search and the final ones, at MIN_CAP
+    search_s = w1 * (MIN_CAP + FIRST_OVERHEAD)
+    left_needed = max(search_s / SEARCH_SHARE if n_search else 0.0,
+                      search_s + RESERVE + w2 * (MIN_CAP + FIRST_OVERHEAD))  # fmt: skip
+    need = (spent_s + left_needed) / 60.0
+    if 60.0 * budget_minutes < 60.0 * need:
+        raise ConfigError(
+            f"--budget-minutes {budget_minutes:g} is too small to train anything: "
+            f"{n_search} learning-rate runs and {n_final} final runs on {workers} worker(s) "
+            f"need at least {MIN_CAP:g} s of training each plus about {overhead:.1f} s "
+            f"of evaluation per round and {start:g} s to start, after {spent_s:.0f} s for "
+            "start-up, the data and the classical baselines. "
+            f"Fix: --budget-minutes {math.ceil(need * 10) / 10:g} "
+            "or more (the minimum), or fewer runs (--seeds, --lrs, --max-window, --windows, "
+            "--models), or more --jobs."
+        )
+
+
 @dataclass(frozen=True)
 class Budget:
-    """The equal budget of every candidate, and how it was derived."""
+    """How the budget was shared, measured as it went (module docstring)."""
 
-    steps: int
-    max_seconds: float
-    runs: int
-    workers: int
     budget_seconds: float
-    slowest: str
-    slowest_step_seconds: float
+    workers: int
+    search_cap: float | None
+    final_cap: float
+    overhead_per_wave: float
+    start_seconds: float
+    overhead_measured: bool
+    seeds: int
 
     def statement(self) -> str:
-        return (
-            f"Every candidate trained for the same {self.steps} steps under the same "
-            f"wall-clock cap of {self.max_seconds:.1f} s per run: {self.runs} runs on "
-            f"{self.workers} parallel worker(s) in a budget of {self.budget_seconds / 60:.2g} "
-            f"min, {UTILISATION:.0%} of it for training (the rest for start-up, data and "
-            f"evaluation); {self.steps} steps of the slowest candidate ({self.slowest}, "
-            f"{1000 * self.slowest_step_seconds:.1f} ms per step measured here) fit the cap."
+        search = (
+            f"the learning-rate search gave each (family, rate) {self.search_cap:.1f} s; "
+            if self.search_cap
+            else ""
         )
+        how = "measured" if self.overhead_measured else "a first guess"
+        return (
+            f"Equal seconds: every final run (each candidate × each of {self.seeds} seed(s)) "
+            f"trained for {self.final_cap:.1f} s of measured training time, keeping its "
+            f"best-validation weights; {search}{self.workers} parallel worker(s), "
+            f"{self.overhead_per_wave:.1f} s of evaluation per round and "
+            f"{self.start_seconds:.1f} s of fixed cost per sweep ({how}), "
+            f"in a budget of {self.budget_seconds / 60:.3g} min of wall time."
+        )
+
+
+def eval_seconds(task: Task, step_seconds: float, batch_size: int) -> float:
+    """Seconds of one validation pass, from the measured training step: a forward pass is
+    about a third of a forward-and-backward one, over the validation batches' steps
+    instead of a training batch's B × T."""
+    steps = sum(b.x.shape[0] * b.x.shape[1] for b in task.eval_batches("valid", 256))
+    return step_seconds / 3.0 * steps / (batch_size * task.seq_len)
+
+
+def run_overhead(eval_seconds: float, checks: int, setup_seconds: float) -> float:
+    """A run's wall time beyond its training, estimated from one validation pass:
+    ``checks`` validation passes and one test pass (about as long), a checkpoint at each
+    check, and the measured set-up (building the task from the file, the model)."""
+    return (checks + 1) * (eval_seconds + CHECKPOINT_SECONDS) + setup_seconds
 
 
 def measure_step_seconds(
@@ -187,41 +295,3 @@ def measure_step_seconds(
     finally:
         torch.set_num_threads(before)
     return t["fwd_bwd_ms"] * task.seq_len / 1000.0
-
-
-def plan_budget(
-    cands: Sequence[Candidate],
-    task: Task,
-    *,
-    budget_minutes: float,
-    runs: int,
-    workers: int,
-    batch_size: int,
-    threads: int,
-) -> Budget:
-    """Equal steps and cap for every run (module docstring); too small -> ConfigError."""
-    if not budget_minutes > 0:
-        raise ConfigError(f"--budget-minutes must be > 0, got {budget_minutes}")
-    # The costliest candidates: every recurrent one and the widest window of each family.
-    probe = [c for c in cands if not c.is_window]
-    for family in ("linear", "ffnn"):
-        windows = [c for c in cands if c.family == family]
-        if windows:
-            probe.append(max(windows, key=lambda c: (c.window, c.params)))
-    times = {c.key: measure_step_seconds(c, task, batch_size, threads) for c in probe}
-    slowest = max(times, key=times.get)
-    t_step = times[slowest]
-    budget_s = 60.0 * budget_minutes
-    cap = budget_s * workers * UTILISATION / runs
-    steps = int(HEADROOM * cap / t_step)
-    if steps < MIN_STEPS:
-        need = MIN_STEPS * t_step * runs / (workers * UTILISATION * HEADROOM) / 60.0
-        raise ConfigError(
-            f"--budget-minutes {budget_minutes:g} is too small to train anything: {runs} runs "
-            f"on {workers} worker(s) leave {cap:.2f} s per run, and the slowest candidate "
-            f"({slowest}) needs {t_step:.3f} s per step here, so fewer than {MIN_STEPS} steps "
-            f"each. Fix: --budget-minutes {math.ceil(need * 10) / 10:g} or more (the minimum), "
-            "or fewer runs (--seeds, --lrs, --max-window, --models), or more --jobs."
-        )
-    steps = min(MAX_STEPS, steps // 10 * 10 if steps >= 100 else steps)
-    return Budget(steps, round(cap, 1), runs, workers, budget_s, slowest, t_step)

@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
 import typer
 
 from seqlab.cli.app import app
+
+
+def process_age() -> float:
+    """Seconds since this process started, when this process is the ``seqlab`` command
+    (Linux ``/proc``; else 0, e.g. when a test calls ``main``): Python start and imports
+    count against ``--budget-minutes`` too, which is wall time of the command."""
+    entry = Path(sys.argv[0])
+    if entry.name != "seqlab" and entry.parts[-2:] != ("seqlab", "__main__.py"):
+        return 0.0
+    try:
+        with open("/proc/self/stat", encoding="ascii") as f:
+            start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])  # field 22, starttime
+        with open("/proc/uptime", encoding="ascii") as f:
+            uptime = float(f.read().split()[0])
+        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 @app.command()
@@ -25,8 +44,26 @@ def compare(
     seq_len: int | None = typer.Option(
         None, "--seq-len", help="series/text: training chunk length T (64 / 35)."
     ),
+    fill: str | None = typer.Option(
+        None, "--fill", help="series: missing values: ffill, interpolate or drop."
+    ),
+    limit: int | None = typer.Option(
+        None, "--limit", help="Use only the first N rows (series) or sequences (classify)."
+    ),
+    covariates: str | None = typer.Option(
+        None, "--covariates", help="series: more numeric input columns, e.g. price,promo."
+    ),
+    season: int | None = typer.Option(
+        None, "--season", help="series: the season in steps (default: detected)."
+    ),
+    test: Path | None = typer.Option(
+        None, "--test", help="classify: an official test file; PATH is then the training file."
+    ),
+    task_opt: list[str] = typer.Option(
+        [], "--task-opt", help="Any other task option as KEY=VALUE (repeatable), as in train."
+    ),
     budget_minutes: float = typer.Option(
-        5.0, "--budget-minutes", help="Wall-clock budget for all training, in minutes."
+        5.0, "--budget-minutes", help="Wall-clock budget of the whole comparison, in minutes."
     ),
     seeds: int = typer.Option(3, "--seeds", help="Seeds per candidate (intervals need >= 2)."),
     lrs: str | None = typer.Option(
@@ -54,8 +91,9 @@ def compare(
     address: str | None = typer.Option(None, "--address", help="Ray cluster HOST:PORT."),
     json_out: bool = typer.Option(False, "--json", help="Print results.json on stdout."),
 ) -> None:
-    """Which architecture does your data need? Trains trivial baselines, linear and FFNN
-    windows, RNN, LSTM and GRU under one equal budget and recommends one, with reasons.
+    """Which architecture does your data need? Scores trivial and classical baselines, and
+    trains linear and FFNN windows, RNN, LSTM and GRU for equal seconds within the budget;
+    recommends the simplest that is as good as the best, with reasons.
 
     Example: seqlab compare sales.csv --target units --budget-minutes 10
     """
@@ -82,6 +120,13 @@ def compare(
         executor=executor,
         jobs=jobs,
         address=address,
+        fill=fill,
+        limit=limit,
+        covariates=covariates,
+        task_opts=tuple(task_opt),
+        season=season,
+        test=None if test is None else str(test),
+        spent_seconds=process_age(),
     )
     results = run_compare(options)
     if json_out:

@@ -41,6 +41,7 @@ TASK_OPTIONS: dict[str, tuple[type, str]] = {
     "order": (str, "images: read an image as rows, pixels or permuted pixels."),
     "fill": (str, "series: missing values: ffill, interpolate or drop."),
     "limit": (int, "Use only the first N items of the data (quick runs)."),
+    "covariates": (str, "series: more numeric input columns, e.g. price,promo."),
     "corpus": (str, "text: kjv (default), fortunes or fortunes-de."),
 }
 #: TrainConfig fields that are options: all but the task, the model and the task options.

@@ -13,7 +13,8 @@ CSV layout (long format), one row per step of a sequence::
 
 Sequences keep the order of their first row; steps keep file order unless an order
 column sorts them. ``.npz``: ``x`` (N, T, D) or (N, T) float, ``y`` (N,) integer or
-string labels, optional ``lengths`` (N,) real lengths (steps beyond are padding).
+string labels, optional ``lengths`` (N,) real lengths (steps beyond are padding), optional
+``split`` (N,) strings "train", "valid" or "test": an official split, honoured by the task.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class LabelledSequences:
     labels: list
     features: tuple[str, ...]
     notes: list[str] = field(default_factory=list)
+    split: list[str] | None = None  # official "train" / "valid" / "test" per sequence
 
 
 def read_sequences(
@@ -244,4 +246,16 @@ def read_npz(path: Path) -> LabelledSequences:
             f"{path}: y has dtype {y.dtype}; expected integer or string class labels."
         )
     features = tuple(f"x{d}" for d in range(x.shape[2]))
-    return LabelledSequences(str(path), [str(i) for i in range(N)], xs, labels, features)
+    split = None
+    if "split" in arrays:
+        s = arrays["split"]
+        names = {"train", "valid", "test"}
+        if s.shape != (N,) or s.dtype.kind != "U" or not set(s.tolist()) <= names:
+            raise DataValidationError(
+                f"{path}: split must be N = {N} strings 'train', 'valid' or 'test'; got shape "
+                f"{s.shape}, dtype {s.dtype}. Fix: numpy.savez(path, x=X, y=Y, "
+                "split=numpy.array(['train', 'test', ...])), or leave split out."
+            )
+        split = [str(v) for v in s]
+    return LabelledSequences(str(path), [str(i) for i in range(N)], xs, labels, features,
+                             split=split)  # fmt: skip

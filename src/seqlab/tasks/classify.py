@@ -5,7 +5,10 @@ Sequences are independent, so the split is by sequence: 70/15/15, stratified by 
 (default) or random (``split="random"``), drawn from ``seed``. Stratified: each class's
 sequences are shuffled and spread evenly over one ordering (sequence j of n_c in its class
 gets key (j + ½) / n_c; ties in random order), whose first 15 % is valid, next 15 % test,
-the rest train — every split then holds about the class proportions. ``limit`` keeps the
+the rest train — every split then holds about the class proportions. An official split
+(an ``.npz`` with a ``split`` array) is honoured (``split="given"``, the default then):
+its test sequences are the test split; valid is its "valid" sequences, or, when it has
+none, 15 % of its training sequences drawn stratified from ``seed``. ``limit`` keeps the
 first ``limit`` sequences. Features are standardised with the mean and standard deviation
 of the training sequences' real steps.
 
@@ -32,6 +35,7 @@ from seqlab.errors import ConfigError, DataValidationError
 from seqlab.tasks.base import SPLITS, Batch, Task
 
 FRACTIONS = {"valid": 0.15, "test": 0.15}
+SPLIT_KINDS = ("stratified", "random", "given")
 
 
 class ClassifyTask(Task):
@@ -48,17 +52,21 @@ class ClassifyTask(Task):
         id_column: str | None = None,
         order_column: str | None = None,
         features: str | list[str] | None = None,
-        split: str = "stratified",
+        split: str | None = None,
         limit: int | None = None,
     ) -> None:
         if data is None:
             raise ConfigError("task 'classify' needs --data PATH naming a CSV or .npz file")
         self.seed = int(seed)
         self.data = str(data)
-        self.split = as_choice("classify", "split", split, ("stratified", "random"))
         self.limit = as_optional_int("classify", "limit", limit, 1)
         label = target if target is not None else label  # --target names the label column too
         seqs = read_sequences(self.data, label, id_column, order_column, as_names(features))
+        default = "given" if seqs.split is not None else "stratified"
+        self.split = as_choice("classify", "split", split or default, SPLIT_KINDS)
+        if self.split == "given" and seqs.split is None:
+            raise ConfigError("classify: split=given needs an .npz with a split array")
+        self.given = seqs.split
         n = len(seqs.ids) if self.limit is None else min(self.limit, len(seqs.ids))
         self.source, self.features, self.notes = seqs.source, seqs.features, list(seqs.notes)
         self.ids = seqs.ids[:n]
@@ -97,6 +105,8 @@ class ClassifyTask(Task):
                 f"{' or a larger --limit' if self.limit else ''}."
             )
         rng = np.random.default_rng(self.seed)
+        if self.split == "given":
+            return self._given_split(n, rng)
         if self.split == "random":
             order = rng.permutation(n)
         else:
@@ -111,6 +121,28 @@ class ClassifyTask(Task):
             "test": np.sort(order[n_valid : n_valid + n_test]),
             "train": np.sort(order[n_valid + n_test :]),
         }
+
+    def _given_split(self, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        given = np.asarray(self.given[:n])
+        test = np.nonzero(given == "test")[0]
+        valid = np.nonzero(given == "valid")[0]
+        train = np.nonzero(given == "train")[0]
+        if not len(valid):  # stratified 15 % of the official training sequences
+            labels = self.label_ids.numpy()[train]
+            key = np.empty(len(train))
+            for k in np.unique(labels):
+                members = rng.permutation(np.nonzero(labels == k)[0])
+                key[members] = (np.arange(len(members)) + 0.5) / len(members)
+            order = np.lexsort((rng.permutation(len(train)), key))
+            n_valid = max(1, round(FRACTIONS["valid"] * len(train)))
+            valid, train = train[order[:n_valid]], train[order[n_valid:]]
+        if not len(train) or not len(test):
+            raise DataValidationError(
+                f"{self.source}: the split array leaves {len(train)} training and {len(test)} "
+                "test sequences; both need at least one. Fix: mark some sequences 'train' "
+                "and some 'test'."
+            )
+        return {"valid": np.sort(valid), "test": np.sort(test), "train": np.sort(train)}
 
     def _batch(self, idx: torch.Tensor) -> Batch:
         x = self.x[idx]  # (B, T, D)
