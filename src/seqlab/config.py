@@ -75,13 +75,18 @@ class TrainConfig:
     model: str
     task_options: dict[str, Any] = field(default_factory=dict)
     # model (mirrors seqlab.models.ModelSpec)
-    hidden_size: int = 64
+    hidden_size: int | None = None  # None: DEFAULT_HIDDEN, or the model's own default
     layers: int = 1
     window: int = 5
     embed_dim: int | None = None
     forget_bias: float | str = "chrono"
     dropout: float = 0.0
     head: str = "linear"
+    # newer families (issue 18; None: the model's default, seqlab.models.newer)
+    levels: int | None = None  # tcn
+    kernel_size: int | None = None  # tcn
+    heads: int | None = None  # transformer
+    context: int | None = None  # transformer (None: the whole sequence)
     # optimisation
     steps: int = 1000
     epochs: float | None = None
@@ -104,6 +109,7 @@ class TrainConfig:
     max_seconds: float | None = None
 
     def __post_init__(self) -> None:
+        _newer_defaults(self)
         _coerce(self)
         from seqlab.models import MODEL_NAMES
 
@@ -137,6 +143,7 @@ class TrainConfig:
                 raise bad(
                     name, f"must be >= 1 when given, got {v}", "Leave it out for the default."
                 )
+        _check_newer(self, bad)
         if not 0.0 <= self.dropout < 1.0:
             raise bad("dropout", f"must be in [0, 1), got {self.dropout}", "E.g. --dropout 0.1.")
         if not (math.isfinite(self.lr) and self.lr > 0):
@@ -205,6 +212,9 @@ class TrainConfig:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["task_options"] = dict(sorted(self.task_options.items()))
+        for name in NEWER_OPTIONS:  # unset: left out, so older models keep their run ids
+            if d[name] is None:
+                del d[name]
         return d
 
     def model_spec(self, max_lag: int | None = None):  # -> seqlab.models.ModelSpec
@@ -222,6 +232,10 @@ class TrainConfig:
             max_lag=max(2, max_lag) if max_lag else None,
             dropout=self.dropout,
             head=self.head,
+            levels=self.levels,
+            kernel_size=self.kernel_size,
+            heads=self.heads,
+            context=self.context,
         )
 
     def run_id(self) -> str:
@@ -243,9 +257,54 @@ _INTS = (
     "eval_batch_size",
     "seed",
 )
-_OPT_INTS = ("embed_dim", "eval_batches", "patience", "checkpoint_every")
+_OPT_INTS = (
+    "embed_dim",
+    "eval_batches",
+    "patience",
+    "checkpoint_every",
+    "levels",
+    "kernel_size",
+    "heads",
+    "context",
+)
 _FLOATS = ("dropout", "lr", "weight_decay")
 _OPT_FLOATS = ("epochs", "clip", "max_seconds")
+
+
+# ----- the newer families (issue 18): model-specific defaults and checks ------------------
+DEFAULT_HIDDEN = 64
+NEWER_OPTIONS = ("levels", "kernel_size", "heads", "context")
+
+
+def _newer_defaults(cfg: TrainConfig) -> None:
+    """Fill the options left as None with the model's defaults (``MODEL_DEFAULTS``), so a
+    config stores and hashes resolved values (LSTM runs keep their run ids)."""
+    from seqlab.models.newer import default
+
+    if cfg.hidden_size is None:
+        object.__setattr__(cfg, "hidden_size", default(cfg.model, "hidden_size", DEFAULT_HIDDEN))
+    for name in ("levels", "kernel_size", "heads"):
+        if getattr(cfg, name) is None:
+            object.__setattr__(cfg, name, default(cfg.model, name))
+
+
+def _check_newer(cfg: TrainConfig, bad) -> None:
+    """Options of one family only: given to another model they would change nothing but
+    the run id, so they are refused; and their ranges."""
+    owners = {"levels": "tcn", "kernel_size": "tcn", "heads": "transformer"}
+    owners["context"] = "transformer"
+    for name, owner in owners.items():
+        v = getattr(cfg, name)
+        if v is not None and cfg.model != owner:
+            raise bad(name, f"applies to --model {owner} only", "Leave it out for this model.")
+        if v is not None and v < (2 if name == "kernel_size" else 1):
+            raise bad(name, f"too small: {v}", "Use a positive integer (kernel size >= 2).")
+    if cfg.model == "transformer" and cfg.hidden_size % cfg.heads:
+        raise bad(
+            "heads",
+            f"the hidden size {cfg.hidden_size} is not divisible by {cfg.heads} heads",
+            "Pick --hidden-size as a multiple of --heads.",
+        )
 
 
 def _coerce(cfg: TrainConfig) -> None:

@@ -53,8 +53,10 @@ from seqlab.errors import ConfigError, SeqlabError, TrainingDiverged
 from seqlab.metrics import MetricSums
 from seqlab.models import SeqModel, build_model
 from seqlab.models.adaptive import CUTOFFS, cutoffs_for
+from seqlab.models.newer import start_notes
 from seqlab.rundir import run_dir
 from seqlab.tasks import Task, build_task
+from seqlab.tasks.span import dependency_span
 
 __all__ = [
     "TrainingInterrupted",
@@ -214,6 +216,8 @@ def train(config: TrainConfig, out: str | Path, *, progress: str = "auto") -> di
     if progress != "quiet":
         for note in getattr(task, "notes", None) or []:  # e.g. ignored columns, filled gaps
             print(f"seqlab: note: {note}", file=sys.stderr)
+        for note in start_notes(config.model_spec(task.seq_len), dependency_span(task)):
+            print(f"seqlab: note: {note}", file=sys.stderr)  # receptive field / context
     total = resolve_steps(config, task)
     device = resolve_device(config.device)
     check_writable(folder)

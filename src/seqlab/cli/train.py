@@ -26,7 +26,11 @@ def _d(name: str) -> str:
 
 
 _TASK_HELP = "recall, adding, copy, text, images, series or classify."
-_MODEL_HELP = "ffnn (window MLP), rnn, lstm, gru, or an LSTM ablation lstm-nig|nfg|nog|cifg."
+_MODEL_HELP = (
+    "ffnn (window MLP), rnn, lstm, gru, an LSTM ablation lstm-nig|nfg|nog|cifg, or tcn "
+    "(dilated causal convolutions), transformer (causal, pre-LN), mingru, minlstm "
+    "(parallel-scan recurrences)."
+)
 
 
 @app.command()
@@ -63,10 +67,13 @@ def train(
         [], "--task-opt", help="Any other task option as KEY=VALUE (repeatable)."
     ),
     hidden_size: int | None = typer.Option(
-        None, "--hidden-size", help=f"Hidden units ({_d('hidden_size')})."
+        None, "--hidden-size", help="Hidden units (64; tcn: 24 channels)."
     ),
     layers: int | None = typer.Option(
-        None, "--layers", help=f"Stacked recurrent layers, or ffnn hidden layers ({_d('layers')})."
+        None,
+        "--layers",
+        help=f"Stacked layers (recurrent, mingru, minlstm, transformer), or ffnn hidden "
+        f"layers ({_d('layers')}).",
     ),
     window: int | None = typer.Option(
         None, "--window", help=f"ffnn: inputs it sees ({_d('window')})."
@@ -80,6 +87,21 @@ def train(
         help="LSTM gate biases at init: a number (the forget-gate bias), or chrono (the "
         "default: forget biases log U[1, T-1] spread over the units, input biases their "
         "negatives).",
+    ),
+    levels: int | None = typer.Option(
+        None, "--levels", help="tcn: residual blocks, dilations 1, 2, …, 2^(L−1) (8)."
+    ),
+    kernel_size: int | None = typer.Option(
+        None,
+        "--kernel-size",
+        help="tcn: convolution width k (3). Defaults 24 channels, 8 levels, k=3, lr 3e-3: "
+        "receptive field 1021 inputs; solves adding T=600.",
+    ),
+    heads: int | None = typer.Option(None, "--heads", help="transformer: attention heads (4)."),
+    context: int | None = typer.Option(
+        None,
+        "--context",
+        help="transformer: inputs each step attends to (default: the whole sequence).",
     ),
     dropout: float | None = typer.Option(
         None, "--dropout", help=f"Dropout probability ({_d('dropout')})."
@@ -188,6 +210,10 @@ _FLAT_KEYS = frozenset(
         "window",
         "embed_dim",
         "forget_bias",
+        "levels",
+        "kernel_size",
+        "heads",
+        "context",
         "dropout",
         "head",
         "steps",

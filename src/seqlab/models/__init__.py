@@ -3,7 +3,9 @@
     build_model(ModelSpec("lstm", hidden_size=64), input_size=3, output_size=2)
 
 Names: ``ffnn`` (window MLP), ``rnn`` (Elman), ``lstm``, ``gru``, and the LSTM ablations
-``lstm-nig``, ``lstm-nfg``, ``lstm-nog``, ``lstm-cifg``.
+``lstm-nig``, ``lstm-nfg``, ``lstm-nog``, ``lstm-cifg``; the newer families ``tcn`` (dilated
+causal convolutions), ``transformer`` (causal, pre-LN) and ``mingru`` / ``minlstm``
+(parallel-scan recurrences).
 """
 
 from __future__ import annotations
@@ -15,24 +17,35 @@ from torch import nn
 from seqlab.models.elman import RNN
 from seqlab.models.gru import GRU
 from seqlab.models.lstm import LSTM, VARIANT_BLOCKS
+from seqlab.models.min_rnn import MinGRU, MinLSTM
 from seqlab.models.network import SeqModel
+from seqlab.models.newer import build_newer, check_newer
+from seqlab.models.tcn import TCN
 from seqlab.models.trace import Trace
+from seqlab.models.transformer import Transformer
 from seqlab.models.window_mlp import WindowMLP
 
 RECURRENT = ("rnn", "lstm", "gru")
 ABLATIONS = tuple(f"lstm-{v}" for v in VARIANT_BLOCKS if v != "full")
-MODEL_NAMES = ("ffnn", *RECURRENT, *ABLATIONS)
+# the newer families (issue 18): each with its own options and defaults (seqlab.models.newer)
+NEWER = ("tcn", "transformer", "mingru", "minlstm")
+MODEL_NAMES = ("ffnn", *RECURRENT, *ABLATIONS, *NEWER)
 
 __all__ = [
     "ABLATIONS",
     "GRU",
     "LSTM",
     "MODEL_NAMES",
+    "NEWER",
     "RECURRENT",
     "RNN",
+    "TCN",
+    "MinGRU",
+    "MinLSTM",
     "ModelSpec",
     "SeqModel",
     "Trace",
+    "Transformer",
     "WindowMLP",
     "build_core",
     "build_model",
@@ -58,6 +71,11 @@ class ModelSpec:
     max_lag: int | None = None
     dropout: float = 0.0
     head: str = "linear"
+    # newer families (None: the model's default, seqlab.models.newer.MODEL_DEFAULTS)
+    levels: int | None = None
+    kernel_size: int | None = None
+    heads: int | None = None
+    context: int | None = None
 
     def __post_init__(self) -> None:
         if self.name not in MODEL_NAMES:
@@ -71,11 +89,14 @@ class ModelSpec:
             raise ValueError(f"{self.name} needs layers >= {min_layers}, got {self.layers}")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        check_newer(self)
 
 
 def build_core(spec: ModelSpec, input_size: int) -> nn.Module:
     """The core alone: ``(B, T, input_size) -> (B, T, H)``."""
     H, L = spec.hidden_size, spec.layers
+    if spec.name in NEWER:
+        return build_newer(spec, input_size)
     if spec.name == "ffnn":
         return WindowMLP(input_size, H, window=spec.window, layers=L)
     if spec.name == "rnn":
