@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from seqlab.cli import main
 from seqlab.errors import ConfigError
-from seqlab.models import MODEL_NAMES, ModelSpec, build_model
+from seqlab.models import MODEL_NAMES, NEWER, ModelSpec, build_model
 from seqlab.params import MODELS, count_params, hidden_for_params
 
 FAST = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -28,7 +28,8 @@ def numel(module: torch.nn.Module, skip_head: bool = False) -> int:
 def configs(draw, model: str) -> dict:
     """Random sizes for one model: input, hidden, layers, window, read-out, tokens."""
     tokens = draw(st.booleans())
-    return {
+    newer = {"levels": draw(st.integers(1, 3)), "kernel_size": draw(st.integers(2, 4))}
+    return ({} if model != "tcn" else newer) | {
         "input_size": draw(st.integers(1, 9)),
         "hidden_size": draw(st.integers(1, 9)),
         "layers": draw(st.integers(0 if model == "ffnn" else 1, 3)),
@@ -47,6 +48,9 @@ def real_model(model: str, cfg: dict) -> int:
         layers=cfg["layers"],
         window=cfg["window"],
         embed_dim=cfg["embed_dim"],
+        levels=cfg.get("levels"),
+        kernel_size=cfg.get("kernel_size"),
+        heads=1 if model == "transformer" else None,  # the count does not depend on heads
     )
     out = cfg["output_size"]
     net = build_model(
@@ -81,11 +85,18 @@ def test_keras_count_drops_exactly_the_redundant_biases(model):
     def check(cfg):
         torch_total = count_params(model, convention="torch", **cfg).total
         keras_total = count_params(model, convention="keras", **cfg).total
-        spec = ModelSpec(model, hidden_size=cfg["hidden_size"], layers=cfg["layers"])
+        spec = ModelSpec(
+            model,
+            hidden_size=cfg["hidden_size"],
+            layers=cfg["layers"],
+            levels=cfg.get("levels"),
+            kernel_size=cfg.get("kernel_size"),
+            heads=1 if model == "transformer" else None,
+        )
         core = build_model(spec, input_size=cfg["input_size"], output_size=1).core
         bias_hh = sum(p.numel() for n, p in core.named_parameters() if n.startswith("bias_hh"))
         redundant = 0 if model in ("gru", "ffnn") else bias_hh
-        assert bias_hh > 0 or model == "ffnn"
+        assert bias_hh > 0 or model in ("ffnn", *NEWER)
         assert keras_total == torch_total - redundant
 
     check()
@@ -122,16 +133,16 @@ def test_to_dict_has_the_contract_keys():
 
 @pytest.mark.parametrize("model", MODEL_NAMES)
 def test_convention_note_is_one_line(model):
-    note = count_params(model, 3, 4).note
+    note = count_params(model, 3, 4, levels=2, kernel_size=2).note
     assert "\n" not in note and "keras" in note
-    if model != "ffnn":
+    if model not in ("ffnn", *NEWER):
         assert "b_ih" in note and "b_hh" in note
 
 
 @pytest.mark.parametrize(
     ("kwargs", "problem"),
     [
-        ({"model": "transformer"}, "unknown model"),
+        ({"model": "mamba"}, "unknown model"),
         ({"convention": "jax"}, "unknown convention"),
         ({"hidden_size": 0}, "hidden size"),
         ({"hidden_size": None}, "hidden size"),
