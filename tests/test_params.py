@@ -237,10 +237,24 @@ def test_params_says_when_window_is_ignored(capsys):
     assert json.loads(out) == count_params("gru", 3, 4).to_dict()
 
 
+def test_mingru_has_2HD_weights_where_the_gru_has_3H_D_plus_H():
+    (mingru,) = count_params("mingru", 7, 5).parts
+    (gru,) = count_params("gru", 7, 5).parts
+    assert mingru.count == 2 * 5 * 7 + 2 * 5 and mingru.formula.startswith("2·H·D + 2·H")
+    assert gru.count == 3 * 5 * (7 + 5) + 6 * 5
+
+
+def test_params_cli_counts_the_tcn_the_trainer_builds(capsys):
+    code, out, _ = run_cli(capsys, "tcn", "-D", "2", "-H", "24", "-O", "1", "--json")
+    spec = ModelSpec("tcn", hidden_size=24)  # the training defaults: 8 levels, kernel 3
+    assert code == 0
+    assert json.loads(out)["total"] == numel(build_model(spec, input_size=2, output_size=1))
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["transformer", "-D", "3", "-H", "4"], "unknown model"),
+        (["mamba", "-D", "3", "-H", "4"], "unknown model"),
         (["lstm", "-D", "3", "-H", "0"], "hidden size"),
         (["lstm", "-D", "3", "-H", "4", "--convention", "jax"], "unknown convention"),
         (["lstm", "-H", "4"], "--input-size"),
