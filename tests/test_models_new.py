@@ -4,6 +4,7 @@ step loop, causality and reach, the NumPy references in float64, and the CLI aro
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -250,3 +251,43 @@ def test_cli_gates_shows_mingru_update_gate(tmp_path, capsys):
     means = json.loads(capsys.readouterr().out)["means"]
     assert set(means) == {"z", "h"} and len(means["z"]) == 5
     assert all(0 < v < 1 for v in means["z"]) and png.stat().st_size > 0
+
+
+@pytest.mark.parametrize("model", ["tcn", "transformer", "mingru", "minlstm"])
+def test_interrupted_run_resumes_bit_identical(tmp_path, monkeypatch, model):
+    """SIGINT before step 3 of 6, then the same call again: the weights of an uninterrupted run."""
+    import os
+    import signal
+
+    from seqlab import rundir
+    from seqlab import train as train_module
+
+    flat = {"task": "adding", "model": model, "seq_len": 12, "hidden_size": 8, "steps": 6}
+    flat |= {"batch_size": 4, "eval_every": 2, "eval_size": 8, "dropout": 0.1}
+    flat |= {"levels": 2, "kernel_size": 2} if model == "tcn" else {}
+    whole = train_module.run_config(flat, str(tmp_path / "whole"))
+
+    real_build = train_module.build_task
+    calls = {"n": 0}
+
+    def interrupting_build(*args, **kwargs):
+        task = real_build(*args, **kwargs)
+        draw = task.train_batch
+
+        def train_batch(*a, **k):
+            calls["n"] += 1
+            if calls["n"] == 3:
+                os.kill(os.getpid(), signal.SIGINT)  # seen before the next step
+            return draw(*a, **k)
+
+        task.train_batch = train_batch
+        return task
+
+    monkeypatch.setattr(train_module, "build_task", interrupting_build)
+    with pytest.raises(train_module.TrainingInterrupted):
+        train_module.run_config(flat, str(tmp_path / "split"))
+    monkeypatch.setattr(train_module, "build_task", real_build)
+    resumed = train_module.run_config(flat, str(tmp_path / "split"))
+    a, b = Path(whole["run_dir"]), Path(resumed["run_dir"])
+    assert (a / rundir.WEIGHTS).read_bytes() == (b / rundir.WEIGHTS).read_bytes()
+    assert resumed["value"] == whole["value"]
