@@ -6,11 +6,14 @@
     minlstm      --layers                                                  models/min_rnn.py
 
 ``MODEL_DEFAULTS`` holds the defaults that differ from the trainer's (``TrainConfig``), per
-model. The TCN's were chosen so that ``seqlab train --task adding --seq-len 600 --model tcn``
-solves the task on 2 CPU cores within 15 minutes: a receptive field of
-1 + 2·2·(2⁸ − 1) = 1021 inputs covers T = 600 (and T = 1000), with 24 channels (≈ 27K
-parameters, the TCN paper used ≈ 70K at kernel 7, 8 levels, 30 channels — 2.4× our cost per
-step, which 2 cores cannot afford in 1000 steps).
+model. The TCN's are sized for ``seqlab train --task adding --seq-len 600 --model tcn`` on 2
+CPU cores (the trainer's 1000 steps of batch 64): kernel 3 and 8 levels give a receptive
+field of 1 + 2·2·(2⁸ − 1) = 1021 inputs, which covers T = 600 and T = 1000 at the lowest
+cost per step of any (k, L) that reaches 600 with k = 3 (the cost grows as C²·k·L); 24
+channels make ≈ 27K parameters. The TCN paper used ≈ 70K (kernel 7 or 8, 8 levels, ~30
+channels), about 2.4× our multiply-adds per step, too slow for 1000 steps of T = 600 on
+2 cores. Whether the defaults solve adding T = 600 within 15 minutes on 2 quiet cores has
+still to be measured (the first run was under heavy contention; see the merge report).
 
 ``reach(spec)`` is how many of the most recent inputs one output can see (the receptive
 field of a TCN, the context of a Transformer, the window of an FFNN; None for recurrent
