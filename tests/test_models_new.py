@@ -4,6 +4,7 @@ step loop, causality and reach, the NumPy references in float64, and the CLI aro
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -291,3 +292,14 @@ def test_interrupted_run_resumes_bit_identical(tmp_path, monkeypatch, model):
     a, b = Path(whole["run_dir"]), Path(resumed["run_dir"])
     assert (a / rundir.WEIGHTS).read_bytes() == (b / rundir.WEIGHTS).read_bytes()
     assert resumed["value"] == whole["value"]
+
+
+def test_keep_gate_bias_sets_the_memory_of_min_rnns():
+    gru = MinGRU(2, 5, forget_bias=2.0)
+    torch.testing.assert_close(gru.bias_ih_l0[:5], torch.full((5,), -2.0))  # 1 − z = σ(2)
+    lstm = MinLSTM(2, 5, forget_bias="chrono", max_lag=50, generator=torch.Generator())
+    keep = lstm.bias_ih_l0[:5]
+    torch.testing.assert_close(lstm.bias_ih_l0[5:10], -keep)
+    assert (keep >= 0).all() and (keep <= math.log(49)).all() and keep.std() > 0
+    with pytest.raises(ValueError, match="max_lag"):
+        MinGRU(2, 5, forget_bias="chrono")

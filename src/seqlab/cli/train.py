@@ -84,7 +84,8 @@ def train(
     forget_bias: str | None = typer.Option(
         None,
         "--forget-bias",
-        help="LSTM gate biases at init: a number (the forget-gate bias), or chrono (the "
+        help="LSTM (also mingru/minlstm keep-gate) biases at init: a number (the forget-gate "
+        "bias), or chrono (the "
         "default: forget biases log U[1, T-1] spread over the units, input biases their "
         "negatives).",
     ),

@@ -56,10 +56,11 @@ __all__ = [
 class ModelSpec:
     """What to build. ``layers``: hidden layers for ``ffnn`` (0 = linear window), stacked
     layers for the recurrent models. ``window`` is used by ``ffnn`` only. ``embed_dim``
-    applies to token inputs (default: ``hidden_size``). ``forget_bias`` (LSTM family): a
-    number, or ``"chrono"`` with ``max_lag`` the longest lag to provide for (the training
-    sequence length); see ``seqlab.models.lstm.LSTM.reset_parameters``. A spec alone knows
-    no sequence length, so its default is the constant 1.0; the trainer's default is chrono
+    applies to token inputs (default: ``hidden_size``). ``forget_bias`` (LSTM family, also
+    the keep gate of mingru / minlstm): a number, or ``"chrono"`` with ``max_lag`` the
+    longest lag to provide for (the training sequence length); see
+    ``seqlab.models.lstm.LSTM.reset_parameters``. A spec alone knows no sequence length, so
+    its default is the constant 1.0; the trainer's default is chrono
     (``TrainConfig.model_spec`` passes the task's T)."""
 
     name: str

@@ -86,7 +86,15 @@ def build_newer(spec: Any, input_size: int, generator: Any = None) -> nn.Module:
             generator=generator,
         )
     cls = MinGRU if spec.name == "mingru" else MinLSTM
-    return cls(input_size, H, spec.layers, generator=generator)
+    chrono_ok = spec.forget_bias != "chrono" or (spec.max_lag or 0) >= 2
+    return cls(
+        input_size,
+        H,
+        spec.layers,
+        generator=generator,
+        forget_bias=spec.forget_bias if chrono_ok else None,
+        max_lag=spec.max_lag,
+    )
 
 
 def reach(spec: Any) -> int | None:
