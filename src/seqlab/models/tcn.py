@@ -15,8 +15,14 @@ depends on inputs t − r + 1 … t, with the receptive field (two convolutions 
 
 The weights of conv1 and conv2 are weight-normalised, W = g · V / ‖V‖ (norm per output
 channel), with ``torch.nn.utils.parametrizations.weight_norm``; the 1×1 convolution is not.
-Initialisation as locuslab/TCN intends: W ~ N(0, 0.01²) (so g = ‖V‖ at the start), torch's
-default uniform biases.
+
+Initialisation as locuslab/TCN in effect ran: conv1 and conv2 keep torch's default
+U(−1/√fan_in, 1/√fan_in) (g = ‖V‖ at the start; their ``init_weights`` sets N(0, 0.01²), but
+the old ``weight_norm`` recomputes the weight from g and V before every forward, so that
+assignment never took effect), the 1×1 convolution N(0, 0.01²), biases torch's default.
+Measured (adding T = 20, 24 channels, 3 levels, batch 32, AdamW 3e-3, seed 0): with the
+default init the training MSE fell from 0.17 to 0.024 in 400 steps; with N(0, 0.01²) on the
+weight-normed convolutions it stayed at 0.16–0.17.
 
 Parameters of block i (``blocks.{i}.``): ``conv1.parametrizations.weight.original0`` g
 (C, 1, 1), ``….original1`` V (C, C_in, k), ``conv1.bias`` (C,); the same for ``conv2`` with
@@ -33,7 +39,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
-INIT_STD = 0.01  # locuslab/TCN: conv weights ~ N(0, 0.01²)
+INIT_STD = 0.01  # locuslab/TCN: the 1×1 convolution ~ N(0, 0.01²)
 
 
 def receptive_field(kernel_size: int, levels: int) -> int:
@@ -71,7 +77,7 @@ class TemporalBlock(nn.Module):
         self.conv1 = CausalConv1d(n_in, n_out, kernel_size, dilation=dilation)
         self.conv2 = CausalConv1d(n_out, n_out, kernel_size, dilation=dilation)
         for conv in (self.conv1, self.conv2):
-            nn.init.normal_(conv.weight, 0.0, INIT_STD, generator=generator)
+            nn.init.kaiming_uniform_(conv.weight, a=math.sqrt(5), generator=generator)
             _uniform_bias(conv, generator)
             weight_norm(conv)  # g = ‖V‖, V = W: the initial weight is unchanged
         self.downsample = nn.Conv1d(n_in, n_out, 1) if n_in != n_out else None
