@@ -96,7 +96,7 @@ def train(
         None,
         "--kernel-size",
         help="tcn: convolution width k (3). Defaults: 24 channels (--hidden-size), 8 levels, "
-        "k=3, lr 3e-3: receptive field 1021 inputs, sized for adding T=600.",
+        "k=3, lr 3e-3: receptive field 1021 inputs (covers adding T=600).",
     ),
     heads: int | None = typer.Option(None, "--heads", help="transformer: attention heads (4)."),
     context: int | None = typer.Option(
