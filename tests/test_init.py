@@ -18,7 +18,8 @@ D, O, V = 3, 4, 11
 
 def _model(name: str, seed: int | None, **kw) -> nn.Module:
     g = None if seed is None else torch.Generator().manual_seed(seed)
-    spec = ModelSpec(name, hidden_size=6, layers=2, max_lag=20, **kw)
+    heads = {"heads": 2} if name == "transformer" else {}  # 6 units: 2 heads of 3
+    spec = ModelSpec(name, hidden_size=6, layers=2, max_lag=20, **heads, **kw)
     return build_model(spec, input_size=D, output_size=O, vocab_size=V, generator=g)
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from seqlab.cli import main
 from seqlab.errors import ConfigError
-from seqlab.models import MODEL_NAMES, ModelSpec, build_model
+from seqlab.models import MODEL_NAMES, NEWER, ModelSpec, build_model
 from seqlab.params import MODELS, count_params, hidden_for_params
 
 FAST = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -28,7 +28,8 @@ def numel(module: torch.nn.Module, skip_head: bool = False) -> int:
 def configs(draw, model: str) -> dict:
     """Random sizes for one model: input, hidden, layers, window, read-out, tokens."""
     tokens = draw(st.booleans())
-    return {
+    newer = {"levels": draw(st.integers(1, 3)), "kernel_size": draw(st.integers(2, 4))}
+    return ({} if model != "tcn" else newer) | {
         "input_size": draw(st.integers(1, 9)),
         "hidden_size": draw(st.integers(1, 9)),
         "layers": draw(st.integers(0 if model == "ffnn" else 1, 3)),
@@ -47,6 +48,9 @@ def real_model(model: str, cfg: dict) -> int:
         layers=cfg["layers"],
         window=cfg["window"],
         embed_dim=cfg["embed_dim"],
+        levels=cfg.get("levels"),
+        kernel_size=cfg.get("kernel_size"),
+        heads=1 if model == "transformer" else None,  # the count does not depend on heads
     )
     out = cfg["output_size"]
     net = build_model(
@@ -81,11 +85,18 @@ def test_keras_count_drops_exactly_the_redundant_biases(model):
     def check(cfg):
         torch_total = count_params(model, convention="torch", **cfg).total
         keras_total = count_params(model, convention="keras", **cfg).total
-        spec = ModelSpec(model, hidden_size=cfg["hidden_size"], layers=cfg["layers"])
+        spec = ModelSpec(
+            model,
+            hidden_size=cfg["hidden_size"],
+            layers=cfg["layers"],
+            levels=cfg.get("levels"),
+            kernel_size=cfg.get("kernel_size"),
+            heads=1 if model == "transformer" else None,
+        )
         core = build_model(spec, input_size=cfg["input_size"], output_size=1).core
         bias_hh = sum(p.numel() for n, p in core.named_parameters() if n.startswith("bias_hh"))
         redundant = 0 if model in ("gru", "ffnn") else bias_hh
-        assert bias_hh > 0 or model == "ffnn"
+        assert bias_hh > 0 or model in ("ffnn", *NEWER)
         assert keras_total == torch_total - redundant
 
     check()
@@ -122,16 +133,16 @@ def test_to_dict_has_the_contract_keys():
 
 @pytest.mark.parametrize("model", MODEL_NAMES)
 def test_convention_note_is_one_line(model):
-    note = count_params(model, 3, 4).note
+    note = count_params(model, 3, 4, levels=2, kernel_size=2).note
     assert "\n" not in note and "keras" in note
-    if model != "ffnn":
+    if model not in ("ffnn", *NEWER):
         assert "b_ih" in note and "b_hh" in note
 
 
 @pytest.mark.parametrize(
     ("kwargs", "problem"),
     [
-        ({"model": "transformer"}, "unknown model"),
+        ({"model": "mamba"}, "unknown model"),
         ({"convention": "jax"}, "unknown convention"),
         ({"hidden_size": 0}, "hidden size"),
         ({"hidden_size": None}, "hidden size"),
@@ -226,10 +237,24 @@ def test_params_says_when_window_is_ignored(capsys):
     assert json.loads(out) == count_params("gru", 3, 4).to_dict()
 
 
+def test_mingru_has_2HD_weights_where_the_gru_has_3H_D_plus_H():
+    (mingru,) = count_params("mingru", 7, 5).parts
+    (gru,) = count_params("gru", 7, 5).parts
+    assert mingru.count == 2 * 5 * 7 + 2 * 5 and mingru.formula.startswith("2·H·D + 2·H")
+    assert gru.count == 3 * 5 * (7 + 5) + 6 * 5
+
+
+def test_params_cli_counts_the_tcn_the_trainer_builds(capsys):
+    code, out, _ = run_cli(capsys, "tcn", "-D", "2", "-H", "24", "-O", "1", "--json")
+    spec = ModelSpec("tcn", hidden_size=24)  # the training defaults: 8 levels, kernel 3
+    assert code == 0
+    assert json.loads(out)["total"] == numel(build_model(spec, input_size=2, output_size=1))
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["transformer", "-D", "3", "-H", "4"], "unknown model"),
+        (["mamba", "-D", "3", "-H", "4"], "unknown model"),
         (["lstm", "-D", "3", "-H", "0"], "hidden size"),
         (["lstm", "-D", "3", "-H", "4", "--convention", "jax"], "unknown convention"),
         (["lstm", "-H", "4"], "--input-size"),

@@ -58,7 +58,7 @@ def test_run_id_depends_on_every_result_affecting_option_only():
         ({"lr": -1}, "--lr"),
         ({"lr": "fast"}, "--lr: expected a number"),
         ({"steps": 0}, "--steps"),
-        ({"model": "transformer"}, "unknown model"),
+        ({"model": "mamba"}, "unknown model"),
         ({"optimizer": "adam"}, "adamw, sgd"),
         ({"clip": -1}, "--clip"),
         ({"dropout": 1.0}, "--dropout"),

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from seqlab.errors import ConfigError
-from seqlab.models import MODEL_OPTIONS, ModelSpec
+from seqlab.models import MODEL_OPTIONS, NEWER_OPTIONS, ModelSpec
 from seqlab.options import bad, coerce, one_of, option, positive
 
 OPTIMIZERS = ("adamw", "sgd")
@@ -108,6 +108,9 @@ class TrainConfig(_ModelOptions):
         if not isinstance(self.task, str) or not self.task:
             raise bad("task", "missing", "Name a task, e.g. --task adding.")
         coerce(self)
+        for name, owner in NEWER_OPTIONS.items():  # elsewhere they would change only the id
+            if getattr(self, name) is not None and self.model != owner:
+                raise bad(name, f"applies to --model {owner} only", "Leave it out for this model.")
         if self.clip == 0:
             object.__setattr__(self, "clip", None)
         spec = self.model_spec()  # validates the model fields (ModelSpec's one validation)
@@ -189,6 +192,9 @@ class TrainConfig(_ModelOptions):
         d = asdict(self)
         d["task_options"] = dict(sorted(self.task_options.items()))
         d["defaults_applied"] = list(self.defaults_applied)
+        for name in NEWER_OPTIONS:  # unset (other models): left out, so run ids stay as before
+            if d[name] is None:
+                del d[name]
         return d
 
     def model_spec(self, max_lag: int | None = None) -> ModelSpec:

@@ -33,6 +33,9 @@ Feed-forward parts have one bias in both conventions:
     count_params("lstm", 300, 512, layers=2).total == 3_768_320
     count_params("ffnn", 3, 4, output_size=2).total == 26
 
+The newer families (tcn, transformer, mingru, minlstm) are counted in
+``seqlab.params_newer``, part by part in the same way.
+
 This module imports nothing from torch: the counts are independent of the model code, and
 the tests hold them against ``sum(p.numel() for p in model.parameters())``.
 """
@@ -41,6 +44,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from seqlab import params_newer
 from seqlab.errors import ConfigError
 
 CONVENTIONS = ("torch", "keras")
@@ -55,7 +59,7 @@ GATES: dict[str, tuple[str, ...]] = {
     "lstm-nog": ("i", "f", "g"),
     "lstm-cifg": ("f", "g", "o"),
 }
-MODELS = ("ffnn", *GATES)
+MODELS = ("ffnn", *GATES, *params_newer.NEWER)
 
 CONVENTION_DIFFERENCE = (
     "torch keeps two bias vectors per gate block, b_ih (added to W_ih·x) and b_hh (added to "
@@ -99,6 +103,8 @@ class ParamCount:
 
 def convention_note(model: str) -> str:
     """Why torch and keras counts differ for ``model``, in one line."""
+    if model in params_newer.NEWER:
+        return params_newer.note(model)
     if model == "ffnn":
         return (
             "torch = keras here: a feed-forward (Linear/Dense) layer and an embedding have at "
@@ -174,13 +180,16 @@ def count_params(
     convention: str = "torch",
     vocab_size: int | None = None,
     embed_dim: int | None = None,
+    levels: int | None = None,
+    kernel_size: int | None = None,
 ) -> ParamCount:
     """Count ``model``'s parameters by hand, part by part.
 
     ``layers``: hidden layers for ``ffnn`` (0 = linear window), stacked layers otherwise.
     ``window`` is used by ``ffnn`` only. ``output_size`` adds the linear read-out (``head``),
     ``vocab_size`` an embedding of ``embed_dim`` (default ``hidden_size``), which then
-    replaces ``input_size`` (ignored, may be None). ``convention``: ``"torch"`` (two bias
+    replaces ``input_size`` (ignored, may be None). ``levels`` and ``kernel_size`` size a
+    ``tcn`` (required for it, ignored otherwise). ``convention``: ``"torch"`` (two bias
     vectors per gate block) or ``"keras"`` (one; GRU keeps two, see the module docstring).
 
     Raises ConfigError on an unknown model or convention, or a size out of range.
@@ -232,6 +241,12 @@ def count_params(
         head_in_sym, head_in_num, head_in = (
             ("H", str(H), H) if layers else (f"K·{d_sym}", f"{window}·{D}", window * D)
         )
+    elif model in params_newer.NEWER:
+        core = params_newer.core_parts(model, d_sym, D, H, layers, levels, kernel_size)
+        if model == "tcn":  # L counts its levels
+            symbols[-1:] = [("L", levels), ("k", kernel_size)]
+        parts += [Part(*p) for p in core]
+        head_in_sym, head_in_num, head_in = "H", str(H), H
     else:
         parts += [_recurrent_layer(model, l, d_sym, D, H, convention) for l in range(layers)]
         head_in_sym, head_in_num, head_in = "H", str(H), H
@@ -264,6 +279,8 @@ def hidden_for_params(
     window: int = 1,
     vocab_size: int | None = None,
     embed_dim: int | None = None,
+    levels: int | None = None,
+    kernel_size: int | None = None,
 ) -> int:
     """The hidden size ``H >= 1`` whose torch-convention total is closest to ``target_params``
     (ties: the smaller H). Used to compare models at an equal parameter count.
@@ -277,7 +294,17 @@ def hidden_for_params(
 
     def total(h: int) -> int:
         return count_params(
-            model, input_size, h, output_size, layers, window, "torch", vocab_size, embed_dim
+            model,
+            input_size,
+            h,
+            output_size,
+            layers,
+            window,
+            "torch",
+            vocab_size,
+            embed_dim,
+            levels,
+            kernel_size,
         ).total
 
     lo, hi = 1, 1

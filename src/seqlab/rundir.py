@@ -279,8 +279,8 @@ def gate_trace(folder: str | Path, text: str, layer: int = 0) -> dict[str, Any]:
     cfg, model, meta = load_model(folder)
     if not model.has_trace or cfg.model == "rnn":
         raise DataValidationError(
-            f"{folder} is a {cfg.model!r} run, which has no gates. `gates` works for lstm, gru "
-            "and the LSTM ablations (lstm-nig, lstm-nfg, lstm-nog, lstm-cifg)."
+            f"{folder} is a {cfg.model!r} run, which has no gates. `gates` works for lstm, gru, "
+            "mingru, minlstm and the LSTM ablations (lstm-nig, lstm-nfg, lstm-nog, lstm-cifg)."
         )
     if layer >= cfg.layers:
         raise DataValidationError(f"--layer {layer}: the model has {cfg.layers} layer(s)")
@@ -293,6 +293,8 @@ def gate_trace(folder: str | Path, text: str, layer: int = 0) -> dict[str, Any]:
     gates = tr.gates[layer]
     if cfg.model == "gru":
         names, states = ("r", "z"), {"h": tr.hidden[layer]}
+    elif cfg.model in ("mingru", "minlstm"):  # gates from x_t only (seqlab.models.min_rnn)
+        names, states = ("z",) if cfg.model == "mingru" else ("f", "i"), {"h": tr.hidden[layer]}
     else:
         names, states = ("i", "f", "o"), {"c": tr.cell[layer]}
     panels = {n: gates[n][0].T.numpy() for n in names}  # (H, T) each

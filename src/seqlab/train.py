@@ -51,11 +51,13 @@ from seqlab.interrupt import TrainingInterrupted, signal_flag
 from seqlab.metrics import MetricSums
 from seqlab.models import SeqModel, build_model
 from seqlab.models.adaptive import CUTOFFS, cutoffs_for
+from seqlab.models.newer import start_notes
 from seqlab.progress import MODES as PROGRESS_MODES
 from seqlab.progress import Progress
 from seqlab.rundir import run_dir
 from seqlab.schedule import lr_at, resolve_steps
 from seqlab.tasks import Task, build_task
+from seqlab.tasks.span import dependency_span
 
 __all__ = [
     "TrainerState",
@@ -132,6 +134,8 @@ def train(
     if progress != "quiet":
         for note in getattr(task, "notes", None) or []:  # e.g. ignored columns, filled gaps
             print(f"seqlab: note: {note}", file=sys.stderr)
+        for note in start_notes(config.model_spec(task.seq_len), dependency_span(task)):
+            print(f"seqlab: note: {note}", file=sys.stderr)  # receptive field / context
     total = resolve_steps(config, task)
     device = resolve_device(config.device)
     check_writable(folder)

@@ -38,9 +38,16 @@ def params(
         typer.Option(
             "--layers",
             "-L",
-            help="L: stacked layers (rnn/lstm/gru), or hidden layers of ffnn (0 = linear window).",
+            help="L: stacked layers (rnn/lstm/gru/mingru/minlstm/transformer), or hidden layers "
+            "of ffnn (0 = linear window).",
         ),
     ] = 1,
+    levels: Annotated[
+        int | None, typer.Option("--levels", help="tcn: residual blocks L (default 8).")
+    ] = None,
+    kernel_size: Annotated[
+        int | None, typer.Option("--kernel-size", help="tcn: kernel size k (default 3).")
+    ] = None,
     window: Annotated[
         int | None,
         typer.Option(
@@ -97,6 +104,7 @@ def params(
         convention=convention,
         vocab_size=vocab_size,
         embed_dim=embed_dim,
+        **_tcn_size(model, levels, kernel_size),
     )
     if as_json:
         typer.echo(json.dumps(count.to_dict(), ensure_ascii=False))
@@ -114,3 +122,15 @@ def params(
     console = Console()
     console.print(table)
     console.print(f"torch vs keras: {count.note}", highlight=False)
+
+
+def _tcn_size(model: str, levels: int | None, kernel_size: int | None) -> dict[str, int | None]:
+    """A tcn's levels and kernel size, the training defaults where not given."""
+    if model != "tcn":
+        return {}
+    from seqlab.models.newer import default
+
+    return {
+        "levels": default("tcn", "levels") if levels is None else levels,
+        "kernel_size": default("tcn", "kernel_size") if kernel_size is None else kernel_size,
+    }

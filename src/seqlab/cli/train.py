@@ -28,7 +28,11 @@ from seqlab.errors import ConfigError
 from seqlab.options import HELP, flag
 
 _TASK_HELP = "recall, adding, copy, text, images, series or classify."
-_MODEL_HELP = "ffnn (window MLP), rnn, lstm, gru, or an LSTM ablation lstm-nig|nfg|nog|cifg."
+_MODEL_HELP = (
+    "ffnn (window MLP), rnn, lstm, gru, an LSTM ablation lstm-nig|nfg|nog|cifg, or tcn "
+    "(dilated causal convolutions), transformer (causal, pre-LN), mingru, minlstm "
+    "(parallel-scan recurrences)."
+)
 
 #: Task options with a command-line option of their own (any other: ``--task-opt K=V``).
 TASK_OPTIONS: dict[str, tuple[type, str]] = {

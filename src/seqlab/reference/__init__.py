@@ -9,6 +9,7 @@ docstring has the forward equations, the backward equations and the shapes.
     lstm         LSTM and its ablations (nig, nfg, nog, cifg)
     gru          GRU
     linear       the read-out;  embedding  the token lookup
+    tcn, transformer, min_rnn   the newer families (forward; minGRU also backward)
     losses       masked softmax cross-entropy and masked MSE, each with its gradient
 
 Every core has ``forward(x, params, num_layers=…, [variant= | window=]) -> (y, cache)`` with
@@ -27,7 +28,18 @@ from typing import Any
 
 import numpy as np
 
-from seqlab.reference import embedding, gru, linear, losses, lstm, rnn, window_mlp
+from seqlab.reference import (
+    embedding,
+    gru,
+    linear,
+    losses,
+    lstm,
+    min_rnn,
+    rnn,
+    tcn,
+    transformer,
+    window_mlp,
+)
 
 __all__ = [
     "CORES",
@@ -37,9 +49,12 @@ __all__ = [
     "linear",
     "losses",
     "lstm",
+    "min_rnn",
     "model_forward",
     "model_loss_and_grads",
     "rnn",
+    "tcn",
+    "transformer",
     "window_mlp",
 ]
 
@@ -50,9 +65,18 @@ def _split(params: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
     return {k[len(prefix) :]: v for k, v in params.items() if k.startswith(prefix)}
 
 
-def core_for(name: str, layers: int = 1, window: int = 5) -> tuple[Any, dict[str, Any]]:
+def core_for(
+    name: str, layers: int = 1, window: int = 5, heads: int = 4, context: int | None = None
+) -> tuple[Any, dict[str, Any]]:
     """The core module for a model name and its keyword options, e.g. ``"lstm-cifg"`` ->
-    ``(lstm, {"num_layers": layers, "variant": "cifg"})``; ``window`` is used by ffnn only."""
+    ``(lstm, {"num_layers": layers, "variant": "cifg"})``; ``window`` is used by ffnn only,
+    ``heads`` and ``context`` by transformer (a tcn's sizes are read from its parameters)."""
+    if name == "tcn":
+        return tcn, {}
+    if name == "transformer":
+        return transformer, {"num_layers": layers, "heads": heads, "context": context}
+    if name in ("mingru", "minlstm"):
+        return min_rnn, {"num_layers": layers, "kind": name}
     if name == "ffnn":
         return window_mlp, {"num_layers": layers, "window": window}
     if name.startswith("lstm"):
@@ -68,11 +92,12 @@ def _check_spec(dropout: float) -> None:
         raise ValueError("the reference has no dropout: compare against a model with dropout=0")
 
 
-def _forward(name, x, params, layers, window):
+def _forward(name, x, params, layers, window, newer=None):
     caches = {}
     if "embed.weight" in params:
         x, caches["embed"] = embedding.forward(x, _split(params, "embed."))
-    core, options = core_for(name, layers, window)
+    newer = {k: v for k, v in (newer or {}).items() if k in ("heads", "context") and v}
+    core, options = core_for(name, layers, window, **newer)
     hidden, caches["core"] = core.forward(x, _split(params, "core."), **options)
     out, caches["head"] = linear.forward(hidden, _split(params, "head."))
     return out, core, caches
@@ -91,11 +116,12 @@ def model_forward(
     """A ``SeqModel``'s output ``(B, T, O)`` from its ``state_dict()`` as NumPy arrays.
 
     ``x`` is (B, T, D) floats, or (B, T) token ids when ``params`` has ``embed.weight``.
-    ``layers`` and ``window`` mean what they mean in ``ModelSpec``; its other fields
-    (``hidden_size``, ``embed_dim``, ``forget_bias``) are implied by ``params`` and ignored.
+    ``layers`` and ``window`` mean what they mean in ``ModelSpec``, so do ``heads`` and
+    ``context`` (transformer) in ``implied``; its other fields (``hidden_size``,
+    ``embed_dim``, ``forget_bias``, a tcn's sizes) are implied by ``params`` and ignored.
     """
     _check_spec(dropout)
-    return _forward(name, x, params, layers, window)[0]
+    return _forward(name, x, params, layers, window, implied)[0]
 
 
 def model_loss_and_grads(

@@ -1,0 +1,133 @@
+"""The newer families behind the common interface: their options, defaults, and reach.
+
+    tcn          --levels L --kernel-size k   (channels = --hidden-size)   models/tcn.py
+    transformer  --layers --heads --context                                models/transformer.py
+    mingru       --layers                                                  models/min_rnn.py
+    minlstm      --layers                                                  models/min_rnn.py
+
+``MODEL_DEFAULTS`` holds the defaults that differ from the trainer's (``TrainConfig``), per
+model. The TCN's are sized for ``seqlab train --task adding --seq-len 600 --model tcn`` on 2
+CPU cores (the trainer's 1000 steps of batch 64): kernel 3 and 8 levels give a receptive
+field of 1 + 2·2·(2⁸ − 1) = 1021 inputs, which covers T = 600 and T = 1000 at the lowest
+cost per step of any (k, L) that reaches 600 with k = 3 (the cost grows as C²·k·L); 24
+channels make ≈ 27K parameters. The TCN paper used ≈ 70K (kernel 7 or 8, 8 levels, ~30
+channels), about 2.4× our multiply-adds per step, too slow for 1000 steps of T = 600 on
+2 cores. Measured with these defaults (seed 0, 2 cores shared with other jobs): after the
+trainer's 1000 steps valid MSE 0.163, test 0.184 (chance 0.167) — they do NOT yet solve
+adding T = 600; the TCN paper trained about 15K steps of batch 32. Unsolved: which channels,
+learning rate and step count solve it within 15 minutes on 2 cores.
+
+``reach(spec)`` is how many of the most recent inputs one output can see (the receptive
+field of a TCN, the context of a Transformer, the window of an FFNN; None for recurrent
+models, unbounded); ``start_notes`` turns it, against a task's dependency span, into the
+lines the trainer prints at the start of a run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torch import nn
+
+from seqlab.models.min_rnn import MinGRU, MinLSTM
+from seqlab.models.tcn import TCN, receptive_field
+from seqlab.models.transformer import Transformer
+
+MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
+    "tcn": {"hidden_size": 24, "levels": 8, "kernel_size": 3},
+    "transformer": {"heads": 4},
+}
+
+
+def default(model: str, name: str, fallback: Any = None) -> Any:
+    """The default of option ``name`` for ``model`` (``fallback`` when it has none)."""
+    return MODEL_DEFAULTS.get(model, {}).get(name, fallback)
+
+
+def option(spec: Any, name: str) -> Any:
+    """``spec.name``, or the model's default when it is None."""
+    value = getattr(spec, name)
+    return default(spec.name, name) if value is None else value
+
+
+def check_newer(spec: Any) -> None:
+    """Raise ValueError naming the option when a newer model's option is out of range."""
+    for name in ("levels", "heads", "context"):
+        v = getattr(spec, name)
+        if v is not None and v < 1:
+            raise ValueError(f"--{name} must be >= 1, got {v}")
+    if spec.kernel_size is not None and spec.kernel_size < 2:
+        raise ValueError(f"--kernel-size must be >= 2, got {spec.kernel_size}")
+    if spec.name == "transformer" and spec.hidden_size % option(spec, "heads"):
+        raise ValueError(
+            f"--hidden-size {spec.hidden_size} is not divisible by --heads "
+            f"{option(spec, 'heads')}; pick a hidden size that is a multiple of the heads"
+        )
+
+
+def build_newer(spec: Any, input_size: int, generator: Any = None) -> nn.Module:
+    """The core ``(B, T, input_size) -> (B, T, H)`` of a newer model."""
+    H = spec.hidden_size
+    if spec.name == "tcn":
+        return TCN(
+            input_size,
+            H,
+            option(spec, "levels"),
+            option(spec, "kernel_size"),
+            dropout=spec.dropout,
+            generator=generator,
+        )
+    if spec.name == "transformer":
+        return Transformer(
+            input_size,
+            H,
+            spec.layers,
+            option(spec, "heads"),
+            context=spec.context,
+            dropout=spec.dropout,
+            generator=generator,
+        )
+    cls = MinGRU if spec.name == "mingru" else MinLSTM
+    chrono_ok = spec.forget_bias != "chrono" or (spec.max_lag or 0) >= 2
+    return cls(
+        input_size,
+        H,
+        spec.layers,
+        generator=generator,
+        forget_bias=spec.forget_bias if chrono_ok else None,
+        max_lag=spec.max_lag,
+    )
+
+
+def reach(spec: Any) -> int | None:
+    """Inputs one output sees (the step itself included); None when unbounded."""
+    if spec.name == "tcn":
+        return receptive_field(option(spec, "kernel_size"), option(spec, "levels"))
+    if spec.name == "transformer":
+        return spec.context
+    if spec.name == "ffnn":
+        return spec.window
+    return None
+
+
+def start_notes(spec: Any, span: int | None) -> list[str]:
+    """What a run prints at its start about how far back the model sees, given ``span``
+    (the inputs the task needs one output to see, ``seqlab.tasks.span``; None if open)."""
+    seen = reach(spec)
+    notes = []
+    if spec.name == "tcn":
+        k, L = option(spec, "kernel_size"), option(spec, "levels")
+        notes.append(f"tcn receptive field 1 + 2·({k}−1)·(2^{L} − 1) = {seen} inputs")
+    if seen is not None and span is not None and seen < span:
+        what = {"tcn": "receptive field", "transformer": "context", "ffnn": "window"}
+        fix = {
+            "tcn": "raise --levels or --kernel-size",
+            "transformer": "raise --context",
+            "ffnn": "raise --window",
+        }
+        notes.append(
+            f"the {what[spec.name]} ({seen} inputs) is shorter than the task's dependency "
+            f"({span} inputs): this {spec.name} cannot see all the inputs the answer depends on "
+            f"(it will stay near chance where they matter); {fix[spec.name]} to cover it."
+        )
+    return notes

@@ -1,0 +1,147 @@
+"""Temporal convolutional network (Bai, Kolter & Koltun 2018, locuslab/TCN): dilated causal
+convolutions in residual blocks. Feed-forward, yet it sees far back.
+
+Block i (i = 0 … L−1, dilation d = 2^i, kernel size k, C = hidden size channels):
+
+    conv(x)_t = b + Σ_{j=0}^{k−1} W[:, :, j] x_{t − (k−1−j)·d}    (zeros before the start)
+    a = dropout(relu(conv1(x)))          conv1: C_in -> C
+    o = dropout(relu(conv2(a)))          conv2: C -> C
+    y = relu(o + res(x))                 res: 1×1 convolution C_in -> C where C_in ≠ C, else x
+
+Every convolution is causal (padded with (k−1)·d zeros on the left only), so output t
+depends on inputs t − r + 1 … t, with the receptive field (two convolutions per block)
+
+    r = 1 + 2 (k − 1) (2^L − 1)          (``receptive_field(k, L)``)
+
+The weights of conv1 and conv2 are weight-normalised, W = g · V / ‖V‖ (norm per output
+channel), with ``torch.nn.utils.parametrizations.weight_norm``; the 1×1 convolution is not.
+
+Initialisation as locuslab/TCN in effect ran: conv1 and conv2 keep torch's default
+U(−1/√fan_in, 1/√fan_in) (g = ‖V‖ at the start; their ``init_weights`` sets N(0, 0.01²), but
+the old ``weight_norm`` recomputes the weight from g and V before every forward, so that
+assignment never took effect), the 1×1 convolution N(0, 0.01²), biases torch's default.
+Measured (adding T = 20, 24 channels, 3 levels, batch 32, AdamW 3e-3, seed 0): with the
+default init the training MSE fell from 0.17 to 0.024 in 400 steps; with N(0, 0.01²) on the
+weight-normed convolutions it stayed at 0.16–0.17.
+
+Parameters of block i (``blocks.{i}.``): ``conv1.parametrizations.weight.original0`` g
+(C, 1, 1), ``….original1`` V (C, C_in, k), ``conv1.bias`` (C,); the same for ``conv2`` with
+C_in = C; ``downsample.weight`` (C, C_in, 1) and ``downsample.bias`` where C_in ≠ C.
+Shapes: ``(B, T, D) -> (B, T, C)``; convolutions run channel-first, ``(B, C, T)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils import skip_init
+from torch.nn.utils.parametrizations import weight_norm
+
+INIT_STD = 0.01  # locuslab/TCN: the 1×1 convolution ~ N(0, 0.01²)
+
+
+def receptive_field(kernel_size: int, levels: int) -> int:
+    """Inputs that one output sees: ``1 + 2 (k − 1) (2^L − 1)`` (two convolutions per block)."""
+    return 1 + 2 * (kernel_size - 1) * (2**levels - 1)
+
+
+def levels_for(span: int, kernel_size: int) -> int:
+    """The fewest levels whose receptive field covers ``span`` inputs."""
+    levels = 1
+    while receptive_field(kernel_size, levels) < span:
+        levels += 1
+    return levels
+
+
+class CausalConv1d(nn.Conv1d):
+    """A 1-D convolution padded on the left only: ``(B, C_in, T) -> (B, C_out, T)``."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pad = (self.kernel_size[0] - 1) * self.dilation[0]
+        return super().forward(F.pad(x, (pad, 0)))
+
+
+class TemporalBlock(nn.Module):
+    def __init__(
+        self,
+        n_in: int,
+        n_out: int,
+        kernel_size: int,
+        dilation: int,
+        dropout: float,
+        generator: torch.Generator | None = None,
+    ) -> None:
+        super().__init__()
+        # built without drawing (skip_init), then initialised from ``generator`` only
+        self.conv1 = skip_init(CausalConv1d, n_in, n_out, kernel_size, dilation=dilation)
+        self.conv2 = skip_init(CausalConv1d, n_out, n_out, kernel_size, dilation=dilation)
+        for conv in (self.conv1, self.conv2):
+            nn.init.kaiming_uniform_(conv.weight, a=math.sqrt(5), generator=generator)
+            _uniform_bias(conv, generator)
+            weight_norm(conv)  # g = ‖V‖, V = W: the initial weight is unchanged
+        self.downsample = skip_init(nn.Conv1d, n_in, n_out, 1) if n_in != n_out else None
+        if self.downsample is not None:
+            nn.init.normal_(self.downsample.weight, 0.0, INIT_STD, generator=generator)
+            _uniform_bias(self.downsample, generator)
+        self.drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        a = self.drop(torch.relu(self.conv1(x)))  # (B, C, T)
+        o = self.drop(torch.relu(self.conv2(a)))
+        res = x if self.downsample is None else self.downsample(x)
+        return torch.relu(o + res)
+
+
+def _uniform_bias(conv: nn.Conv1d, generator: torch.Generator | None) -> None:
+    """torch's default bias init, U(−1/√fan_in, 1/√fan_in), from ``generator``."""
+    fan_in = conv.in_channels * conv.kernel_size[0]
+    bound = 1.0 / math.sqrt(fan_in)
+    nn.init.uniform_(conv.bias, -bound, bound, generator=generator)
+
+
+class TCN(nn.Module):
+    """``levels`` residual blocks of ``hidden_size`` channels, dilations 1, 2, 4, …"""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        levels: int,
+        kernel_size: int,
+        dropout: float = 0.0,
+        generator: torch.Generator | None = None,
+    ) -> None:
+        super().__init__()
+        if min(input_size, hidden_size, levels) < 1 or kernel_size < 2:
+            raise ValueError("input_size, hidden_size, levels must be >= 1 and kernel_size >= 2")
+        self.input_size, self.hidden_size = input_size, hidden_size
+        self.levels, self.kernel_size = levels, kernel_size
+        self.blocks = nn.ModuleList(
+            TemporalBlock(
+                input_size if i == 0 else hidden_size,
+                hidden_size,
+                kernel_size,
+                2**i,
+                dropout,
+                generator,
+            )
+            for i in range(levels)
+        )
+
+    @property
+    def output_size(self) -> int:
+        return self.hidden_size
+
+    @property
+    def receptive_field(self) -> int:
+        return receptive_field(self.kernel_size, self.levels)
+
+    def forward(self, x: torch.Tensor, path: str = "auto") -> torch.Tensor:
+        """``(B, T, D) -> (B, T, C)``; ``path`` is accepted for the common interface."""
+        h = x.transpose(1, 2)  # (B, D, T)
+        for block in self.blocks:
+            h = block(h)  # (B, C, T)
+        return h.transpose(1, 2)  # (B, T, C)
