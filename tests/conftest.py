@@ -18,3 +18,13 @@ def float64():
     torch.set_default_dtype(torch.float64)
     yield torch.float64
     torch.set_default_dtype(previous)
+
+
+@pytest.fixture
+def one_thread():
+    """torch at one thread inside the test (numbers that depend on the thread count, such as
+    float32 reductions, are then the same on every machine), restored after it."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

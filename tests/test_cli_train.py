@@ -17,12 +17,7 @@ KJV = Path("/usr/lib/bible.data")  # from bible-kjv-text
 FASHION = Path("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # conftest.py
 
 
 def run(argv: list[str], capsys) -> tuple[int, str, str]:

@@ -23,12 +23,7 @@ V = 20
 CORPUS = Path(__file__).parent / "data" / "corpus.txt"
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # conftest.py
 
 
 def _model(name: str, **kw) -> torch.nn.Module:

@@ -16,12 +16,7 @@ CORPUS = Path(__file__).parent / "data" / "corpus.txt"
 TEXT = TASK_DEFAULTS["text"]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # conftest.py
 
 
 def test_text_defaults_fill_only_the_options_not_given():

@@ -16,13 +16,7 @@ from seqlab.models import MODEL_NAMES
 from seqlab.tasks import build_task
 from seqlab.train import evaluate, init_model, lr_at, run_config, run_dir, train
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # conftest.py
 
 
 TINY = {"hidden_size": 8, "batch_size": 8, "eval_every": 2, "eval_size": 16}
