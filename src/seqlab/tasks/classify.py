@@ -61,6 +61,8 @@ class ClassifyTask(Task):
         self.data = str(data)
         self.limit = as_optional_int("classify", "limit", limit, 1)
         label = target if target is not None else label  # --target names the label column too
+        if split is not None:  # a bad option fails before the file is read
+            as_choice("classify", "split", split, SPLIT_KINDS)
         seqs = read_sequences(self.data, label, id_column, order_column, as_names(features))
         default = "given" if seqs.split is not None else "stratified"
         self.split = as_choice("classify", "split", split or default, SPLIT_KINDS)
