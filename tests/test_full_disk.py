@@ -16,13 +16,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from procs import wait_for
 from seqlab import rundir
 from seqlab.checkpoint import PAUSE_ENV, load_checkpoint, load_weights
 from seqlab.config import TrainConfig
@@ -137,11 +137,7 @@ def test_a_full_disk_exits_2_with_a_message_and_leaves_no_partial_file(disk):
 def test_a_failed_later_write_keeps_the_previous_checkpoint_intact(disk, tmp_path):
     marker = tmp_path / "paused"
     first = disk.run("--quiet", env={PAUSE_ENV: f"{rundir.CHECKPOINT}:2:{marker}"})
-    t0 = time.monotonic()
-    while not marker.exists():  # the first checkpoint is in place, the second half-done
-        assert first.poll() is None, first.communicate()
-        assert time.monotonic() - t0 < 240, "timed out"
-        time.sleep(0.02)
+    wait_for(marker, first)  # the first checkpoint is in place, the second half-done
     first.send_signal(signal.SIGKILL)
     first.communicate(timeout=60)
     folder = folder_of(disk.out)

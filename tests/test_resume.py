@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from procs import wait_for
 from seqlab import rundir
 from seqlab.checkpoint import PAUSE_ENV, load_checkpoint
 from seqlab.config import TrainConfig
@@ -63,17 +64,6 @@ def _child(out: Path, env_extra: dict[str, str] | None = None) -> subprocess.Pop
     return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 240) -> None:
-    t0 = time.monotonic()
-    while not path.exists():
-        if proc.poll() is not None:
-            raise AssertionError(f"child ended early: {proc.communicate()}")
-        if time.monotonic() - t0 > timeout:
-            proc.kill()
-            raise AssertionError(f"timed out waiting for {path}")
-        time.sleep(0.02)
-
-
 def _metrics(folder: Path) -> list[dict]:
     """metrics.jsonl rows without the wall-clock field (the only one that may differ)."""
     rows = [json.loads(line) for line in (folder / rundir.METRICS_JSONL).read_text().splitlines()]
@@ -94,7 +84,7 @@ def _assert_same_run(folder: Path, reference: Path) -> None:
 def test_sigint_at_a_random_step_then_resume_is_bit_identical(tmp_path, reference):
     proc = _child(tmp_path)
     folder = run_dir(TrainConfig.from_flat(FLAT), tmp_path)
-    _wait_for(folder / rundir.METRICS_JSONL, proc)  # training has made progress
+    wait_for(folder / rundir.METRICS_JSONL, proc)  # training has made progress
     time.sleep(random.uniform(0.0, 0.15))  # short: a fast machine must not finish first
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
@@ -112,7 +102,7 @@ def test_sigkill_during_a_checkpoint_write_keeps_the_previous_checkpoint(tmp_pat
     marker = tmp_path / "paused"
     proc = _child(tmp_path / "out", {PAUSE_ENV: f"{rundir.CHECKPOINT}:2:{marker}"})
     folder = run_dir(TrainConfig.from_flat(FLAT), tmp_path / "out")
-    _wait_for(marker, proc)  # the 2nd checkpoint's temp file is complete, not yet in place
+    wait_for(marker, proc)  # the 2nd checkpoint's temp file is complete, not yet in place
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=60)
     assert proc.returncode == -signal.SIGKILL

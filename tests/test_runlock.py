@@ -10,11 +10,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from procs import wait_for
 from seqlab import rundir, runlock
 from seqlab.checkpoint import PAUSE_ENV
 from seqlab.config import TrainConfig
@@ -42,17 +42,6 @@ def launch(out: Path, *extra: str, pause: Path | None = None) -> subprocess.Pope
         env[PAUSE_ENV] = f"{rundir.CHECKPOINT}:1:{pause}"
     cmd = [sys.executable, "-m", "seqlab", "train", *ARGV, f"--out={out}", "--json", *extra]
     return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def wait_for(path: Path, proc: subprocess.Popen, timeout: float = 120) -> None:
-    t0 = time.monotonic()
-    while not path.exists():
-        if proc.poll() is not None:
-            raise AssertionError(f"child ended early: {proc.communicate()}")
-        if time.monotonic() - t0 > timeout:
-            proc.kill()
-            raise AssertionError(f"timed out waiting for {path}")
-        time.sleep(0.02)
 
 
 # ----- in one process -----------------------------------------------------------------
