@@ -266,3 +266,33 @@ def test_accuracy_interval_over_seeds_stays_within_0_and_1():
 def test_evidence_without_its_models_is_inconclusive_not_a_crash(cid, evidence):
     decision = CLAIMS[cid].decide(evidence)
     assert decision.verdict == "inconclusive" and decision.reason
+
+
+# ---- a claim with several parts: each part decided, the verdict follows from all of them ----
+
+from seqlab.claims.base import Part, combine, from_parts  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "expected"),
+    [
+        (["supported", "supported"], "supported"),
+        (["supported", "inconclusive"], "inconclusive"),
+        (["supported", "refuted"], "refuted"),
+        (["inconclusive", "refuted"], "refuted"),
+        ([], "inconclusive"),
+    ],
+)
+def test_a_claim_is_supported_only_if_every_part_is(verdicts, expected):
+    assert combine(verdicts) == expected
+    parts = [Part(f"part {i}", v, f"x={i}") for i, v in enumerate(verdicts)]
+    decision = from_parts(*parts)
+    assert decision.verdict == expected
+    assert decision.parts == tuple(parts)
+    for p in parts:  # the reason names every part with its verdict and numbers
+        assert f"{p.name}: {p.verdict} ({p.reason})" in decision.reason
+
+
+def test_a_part_with_an_unknown_verdict_is_refused():
+    with pytest.raises(ValueError, match="verdict must be one of"):
+        Part("x", "probably", "")

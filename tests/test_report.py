@@ -143,6 +143,34 @@ def test_a_broken_experiment_is_shown_as_an_error_not_a_verdict(tmp_path):
     assert "1 error)" in summary and "🛑 error" in summary
 
 
+def test_a_claim_with_parts_shows_each_part_with_its_verdict_and_numbers(tmp_path):
+    results = claims_results()
+    c = results["claims"][0]
+    c["verdict"] = "inconclusive"
+    c["parts"] = [
+        {"part": "the LSTM keeps the cue", "verdict": "supported", "reason": "acc 0.98"},
+        {"part": "the RNN drifts", "verdict": "inconclusive", "reason": "acc 0.61 [0.4, 0.8]"},
+    ]
+    write_report(results, tmp_path)
+    html = (tmp_path / "report.html").read_text()
+    section = html[html.index(f'id="{c["id"]}"') :]
+    section = section[: section.index("</section>")]
+    assert '<table class="parts">' in section
+    for q in c["parts"]:
+        row = section[section.index(f"<td>{q['part']}</td>") :]
+        row = row[: row.index("</tr>")]
+        assert q["verdict"] in row and q["reason"] in row
+    summary = (tmp_path / "summary.md").read_text()
+    assert "  - the RNN drifts: inconclusive (acc 0.61 [0.4, 0.8])" in summary
+
+
+def test_a_part_without_a_verdict_is_rejected():
+    results = claims_results()
+    results["claims"][0]["parts"] = [{"part": "x", "verdict": "maybe", "reason": ""}]
+    with pytest.raises(ValueError, match=r"claims\[0\]\.parts\[0\]"):
+        render_summary(results)
+
+
 # ---- report.html -------------------------------------------------------------------------
 
 

@@ -1,7 +1,10 @@
 """A claim: a statement, the rule that decides it, and the verdict computed from evidence.
 
 Each claim module defines ``CLAIM = Claim(id, title, statement, rule)`` and a pure function
-``decide(evidence) -> Decision``. The evidence is what this run measured (numbers with
+``decide(evidence) -> Decision``. A statement with several parts ("an LSTM keeps it *and* an
+RNN drifts") is decided part by part: ``decide`` builds one ``Part`` per clause, each with its
+own verdict and numbers, and ``from_parts`` combines them -- supported only if every part is
+supported, refuted if any part is refuted, inconclusive otherwise. The evidence is what this run measured (numbers with
 intervals, see ``seqlab.claims.stats``); nothing about a verdict is fixed in advance: feed
 other numbers and the verdict changes (the tests do exactly that).
 
@@ -27,15 +30,48 @@ class Claim:
 
 
 @dataclass(frozen=True)
-class Decision:
-    """The verdict and the sentence that explains it from the numbers."""
+class Part:
+    """One clause of a claim's statement, decided on its own numbers."""
 
+    name: str  # the clause, e.g. "the RNN drifts at long distances"
     verdict: str
-    reason: str
+    reason: str  # the numbers that decided it
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
+
+    def to_dict(self) -> dict:
+        return {"part": self.name, "verdict": self.verdict, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The verdict, the sentence that explains it from the numbers, and the parts it rests on."""
+
+    verdict: str
+    reason: str
+    parts: tuple[Part, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
+
+
+def combine(verdicts: list[str] | tuple[str, ...]) -> str:
+    """All supported -> supported; any refuted -> refuted; else inconclusive (none: inconclusive)."""
+    if verdicts and all(v == "supported" for v in verdicts):
+        return "supported"
+    if any(v == "refuted" for v in verdicts):
+        return "refuted"
+    return "inconclusive"
+
+
+def from_parts(*parts: Part) -> Decision:
+    """The claim's decision from its parts (``combine``); the reason lists every part."""
+    verdict = combine([p.verdict for p in parts])
+    reason = "; ".join(f"{p.name}: {p.verdict} ({p.reason})" for p in parts)
+    return Decision(verdict, reason, tuple(parts))
 
 
 @dataclass
@@ -54,6 +90,7 @@ class ClaimResult:
             "verdict": self.decision.verdict,
             "rule": self.claim.rule,
             "reason": self.decision.reason,
+            "parts": [p.to_dict() for p in self.decision.parts],
             "evidence": self.evidence,
             "figure": self.figure,
             **self.extra,

@@ -57,7 +57,7 @@ _KNOWN_TOP = {
 }
 _KNOWN_CLAIM = {
     "id", "title", "statement", "verdict", "rule", "reason", "evidence", "figure", "notes",
-    "caption", "error",
+    "caption", "error", "parts",
 }  # fmt: skip
 _MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
 SYMBOL = {"supported": "✓", "refuted": "✗", "inconclusive": "?", ERROR: "!"}
@@ -156,6 +156,15 @@ def context(results: Mapping[str, Any], out_dir: Path) -> dict[str, Any]:
                 "symbol": SYMBOL[c["verdict"]],
                 "rule": c["rule"],
                 "reason": paragraphs(c.get("reason")),
+                "parts": [
+                    {
+                        "part": q["part"],
+                        "verdict": q["verdict"],
+                        "symbol": SYMBOL[q["verdict"]],
+                        "reason": q["reason"],
+                    }
+                    for q in c.get("parts") or []
+                ],
                 "tables": evidence_tables(c.get("evidence"))
                 + evidence_tables({k: v for k, v in c.items() if k not in _KNOWN_CLAIM}, "more"),
                 "figure": figure(

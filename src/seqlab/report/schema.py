@@ -3,7 +3,8 @@
     {"schema": 1, "seqlab_version": str, "profile": str, "environment": {...},
      "questions": [{"question": str, "answer": str}],
      "claims": [{"id", "title"?, "statement", "verdict", "rule", "reason"?, "evidence": {...},
-                 "figure": "figures/<id>.png" | None, "caption"?, "notes"?, "error"?, ...}],
+                 "figure": "figures/<id>.png" | None, "caption"?, "notes"?, "error"?,
+                 "parts"?: [{"part", "verdict", "reason"}], ...}],
      "errors": [str]?,        # experiments that broke: no verdict, and `seqlab run` exits 1
      "runs": [{"dir", "task", "model", "params", "metric", "value", "train_seconds"}],
      "notes": str | [str]?,   # run-level: failed runs, tracebacks of broken experiments
@@ -102,6 +103,17 @@ def check_results(results: Mapping[str, Any]) -> None:
             problems.append(f"{where}.evidence must be a dict")
         if c.get("figure") is not None and not isinstance(c.get("figure"), str):
             problems.append(f"{where}.figure must be a path string or None")
+        for j, q in enumerate(c.get("parts") or []):
+            if not (
+                isinstance(q, Mapping)
+                and isinstance(q.get("part"), str)
+                and q.get("verdict") in VERDICTS
+                and isinstance(q.get("reason"), str)
+            ):
+                problems.append(
+                    f"{where}.parts[{j}] must be {{'part': str, 'verdict': one of {VERDICTS}, "
+                    "'reason': str}"
+                )
     errors = results.get("errors", [])
     if not isinstance(errors, list) or not all(isinstance(e, str) for e in errors):
         problems.append("'errors' must be a list of strings")

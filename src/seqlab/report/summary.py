@@ -99,7 +99,14 @@ def render_summary(results: Mapping[str, Any]) -> str:
         out.append(
             "\n".join(
                 f"- **{md_cell(c['id'])}** ({c['verdict']}): {' '.join(c['rule'].split())}"
-                + (f" — why: {' '.join(str(c['reason']).split())}" if c.get("reason") else "")
+                + (
+                    "".join(
+                        f"\n  - {md_cell(q['part'])}: {q['verdict']} ({' '.join(q['reason'].split())})"
+                        for q in c["parts"]
+                    )
+                    if c.get("parts")
+                    else (f" — why: {' '.join(str(c['reason']).split())}" if c.get("reason") else "")
+                )
                 for c in claims
             )
         )
