@@ -4,9 +4,11 @@ Each claim module defines ``CLAIM = Claim(id, title, statement, rule)`` and a pu
 ``decide(evidence) -> Decision``. A statement with several parts ("an LSTM keeps it *and* an
 RNN drifts") is decided part by part: ``decide`` builds one ``Part`` per clause, each with its
 own verdict and numbers, and ``from_parts`` combines them -- supported only if every part is
-supported, refuted if any part is refuted, inconclusive otherwise. The evidence is what this run measured (numbers with
-intervals, see ``seqlab.claims.stats``); nothing about a verdict is fixed in advance: feed
-other numbers and the verdict changes (the tests do exactly that).
+supported, refuted if any part is refuted, inconclusive otherwise.
+
+The evidence is what this run measured (numbers with intervals, see ``seqlab.claims.stats``);
+nothing about a verdict is fixed in advance: feed other numbers and the verdict changes (the
+tests do exactly that).
 
 A claim whose experiment broke (its evidence builder or rule raised, or one of its training
 runs failed) gets no verdict: its entry says ``"verdict": "error"`` with the ``error`` text,
@@ -59,7 +61,7 @@ class Decision:
 
 
 def combine(verdicts: list[str] | tuple[str, ...]) -> str:
-    """All supported -> supported; any refuted -> refuted; else inconclusive (none: inconclusive)."""
+    """All supported -> supported; any refuted -> refuted; else (and for none) inconclusive."""
     if verdicts and all(v == "supported" for v in verdicts):
         return "supported"
     if any(v == "refuted" for v in verdicts):

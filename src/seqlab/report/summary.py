@@ -33,6 +33,18 @@ def _from_table(t: Table) -> str:
     return md_table(t.columns, [[c.text for c in r] for r in t.rows], right)
 
 
+def _why(c: Mapping[str, Any]) -> str:
+    return f" — why: {' '.join(str(c['reason']).split())}" if c.get("reason") else ""
+
+
+def _parts(parts: list[Mapping[str, Any]]) -> str:
+    """One indented bullet per part of a claim: its clause, verdict and numbers."""
+    return "".join(
+        f"\n  - {md_cell(q['part'])}: {q['verdict']} ({' '.join(str(q['reason']).split())})"
+        for q in parts
+    )
+
+
 def render_summary(results: Mapping[str, Any]) -> str:
     """The markdown summary of ``results`` (schema 1, evidence suite or advisor)."""
     results = plain(results)
@@ -99,14 +111,7 @@ def render_summary(results: Mapping[str, Any]) -> str:
         out.append(
             "\n".join(
                 f"- **{md_cell(c['id'])}** ({c['verdict']}): {' '.join(c['rule'].split())}"
-                + (
-                    "".join(
-                        f"\n  - {md_cell(q['part'])}: {q['verdict']} ({' '.join(q['reason'].split())})"
-                        for q in c["parts"]
-                    )
-                    if c.get("parts")
-                    else (f" — why: {' '.join(str(c['reason']).split())}" if c.get("reason") else "")
-                )
+                + (_parts(c["parts"]) if c.get("parts") else _why(c))
                 for c in claims
             )
         )
