@@ -25,7 +25,7 @@ import torch
 
 from seqlab.models import Trace
 
-__all__ = ["GATES", "LOW", "HIGH", "gate_matrix", "gate_statistics"]
+__all__ = ["GATES", "LOW", "HIGH", "cue_selectivity", "gate_matrix", "gate_statistics"]
 
 GATES = ("i", "f", "o", "r", "z")  # the sigmoid gates; g and n are candidate values
 LOW, HIGH = 0.1, 0.9  # saturation thresholds: "closed" below LOW, "open" above HIGH
@@ -119,3 +119,29 @@ def gate_matrix(
         if trace.cell:
             mats["c"] = trace.cell[layer][example].detach().cpu().numpy()
     return mats
+
+
+def cue_selectivity(states: torch.Tensor, labels: torch.Tensor) -> np.ndarray:
+    """``(T, H)`` float64: for each step and unit, the share of the variance of that unit's
+    value across examples that the class of the cue explains (η², the correlation ratio)::
+
+        η²_{t,j} = Σ_k n_k (m_{k,t,j} − m_{t,j})² / Σ_b (v_{b,t,j} − m_{t,j})²
+
+    with ``states`` ``(B, T, H)`` (e.g. the cell c), ``labels`` ``(B,)`` the cue's class, n_k
+    the examples of class k, m_k their mean and m the mean over all. 1: the unit's value is a
+    function of the cue alone (it carries the cue); 0: the cue does not move its mean. A unit
+    whose value does not vary at that step gets 0.
+    """
+    v = states.detach().double().cpu()
+    y = labels.detach().long().cpu()
+    if v.dim() != 3 or y.shape != (v.shape[0],):
+        raise ValueError(f"expected states (B, T, H) and labels (B,), got {tuple(v.shape)}, "
+                         f"{tuple(y.shape)}")  # fmt: skip
+    m = v.mean(dim=0)  # (T, H)
+    total = ((v - m) ** 2).sum(dim=0)
+    between = torch.zeros_like(m)
+    for k in y.unique():
+        vk = v[y == k]
+        between += vk.shape[0] * (vk.mean(dim=0) - m) ** 2
+    eta = torch.where(total > 0, between / total.clamp_min(1e-300), torch.zeros_like(m))
+    return eta.numpy()

@@ -30,6 +30,7 @@ from torch import nn
 
 from seqlab.metrics import masked_loss
 from seqlab.models import GRU, LSTM, RNN, SeqModel
+from seqlab.probes.interventions import lstm_gates
 from seqlab.tasks.base import Batch
 
 __all__ = [
@@ -37,7 +38,10 @@ __all__ = [
     "hidden_grad_norms",
     "input_jacobian_norms",
     "spectral_radius",
+    "state_grad_norms",
+    "state_jacobian_norms",
     "unroll",
+    "unroll_states",
 ]
 
 
@@ -65,18 +69,9 @@ def _step(core: nn.Module, x_t, h, c, layer: int):
         n = torch.tanh(xn + r * hn)
         return (1 - z) * n + z * h, c
     if isinstance(core, LSTM):
-        parts = dict(zip(core.blocks, (xw + hw).chunk(len(core.blocks), dim=-1), strict=True))
-        g = torch.tanh(parts["g"])
-        f = torch.sigmoid(parts["f"]) if "f" in parts else None  # None: f = 1
-        if "i" in parts:
-            i = torch.sigmoid(parts["i"])
-        elif core.variant == "cifg":
-            i = 1 - f  # coupled: admit what is forgotten
-        else:
-            i = None  # no input gate: i = 1
-        c = (c if f is None else f * c) + (g if i is None else i * g)
-        tc = torch.tanh(c)
-        return (tc if "o" not in parts else torch.sigmoid(parts["o"]) * tc), c
+        gate = lstm_gates(core, xw + hw)
+        c = gate["f"] * c + gate["i"] * gate["g"]
+        return gate["o"] * torch.tanh(c), c
     return torch.tanh(xw + hw), c  # Elman RNN
 
 
@@ -90,20 +85,32 @@ def unroll(core: nn.Module, x: torch.Tensor) -> list[list[torch.Tensor]]:
     ∂L/∂h_t, and a path in the graph is a chain of computations that really depend on
     each other.
     """
+    return unroll_states(core, x)[0]
+
+
+def unroll_states(
+    core: nn.Module, x: torch.Tensor
+) -> tuple[list[list[torch.Tensor]], list[list[torch.Tensor]]]:
+    """:func:`unroll`, returning ``(hidden, cells)``: ``cells[layer][t]`` the LSTM's c_t, each
+    its own graph node too (an empty list per layer for the RNN and GRU)."""
     if not isinstance(core, RNN | LSTM | GRU):
         raise TypeError(f"{type(core).__name__} has no hidden state to unroll")
     B, T, _ = x.shape
     hidden: list[list[torch.Tensor]] = []
+    cells: list[list[torch.Tensor]] = []
     inputs = [x[:, t] for t in range(T)]
     for layer in range(core.num_layers):
         h = c = x.new_zeros(B, core.hidden_size)
-        hs = []
+        hs, cs = [], []
         for t in range(T):
             h, c = _step(core, inputs[t], h, c, layer)
             hs.append(h)
+            if isinstance(core, LSTM):
+                cs.append(c)
         hidden.append(hs)
+        cells.append(cs)
         inputs = hs
-    return hidden
+    return hidden, cells
 
 
 def hidden_grad_norms(model: SeqModel, batch: Batch, kind: str) -> np.ndarray:
@@ -119,6 +126,24 @@ def hidden_grad_norms(model: SeqModel, batch: Batch, kind: str) -> np.ndarray:
 
     Raises TypeError for a model without recurrent state (the FFNN window has no h_t).
     """
+    return _grad_norms(model, batch, kind, with_cell=False)
+
+
+def state_grad_norms(model: SeqModel, batch: Batch, kind: str) -> np.ndarray:
+    """``(T,)``: entry k is ‖∂L/∂s_{T−1−k}‖ for the whole recurrent state s_t: h_t for the RNN
+    and GRU, ``(h_t, c_t)`` for the LSTM, i.e. ``sqrt(‖∂L/∂h_t‖² + ‖∂L/∂c_t‖²)`` with both
+    total derivatives (the ``∂L/∂h_t`` and ``∂L/∂c_t`` of backpropagation through time,
+    ``seqlab.reference.lstm``), per example, mean over the batch.
+
+    This is the quantity BPTT carries from step to step: the LSTM's memory is its cell, and
+    a trained LSTM may well make its hidden state irrelevant over a gap of distractors
+    (``∂L/∂h`` small there) while the cell path keeps ``∂L/∂c`` alive. Otherwise as
+    :func:`hidden_grad_norms`.
+    """
+    return _grad_norms(model, batch, kind, with_cell=True)
+
+
+def _grad_norms(model: SeqModel, batch: Batch, kind: str, with_cell: bool) -> np.ndarray:
     core = _core(model)
     if not isinstance(core, RNN | LSTM | GRU):
         raise TypeError(f"{type(core).__name__} has no hidden state to differentiate")
@@ -126,16 +151,65 @@ def hidden_grad_norms(model: SeqModel, batch: Batch, kind: str) -> np.ndarray:
     model.eval()
     try:
         with torch.enable_grad():
-            hs = unroll(core, model._inputs(batch.x))[-1]
+            hidden, cells = unroll_states(core, model._inputs(batch.x))
+            hs, cs = hidden[-1], (cells[-1] if with_cell else [])
             out = model.head(torch.stack(hs, dim=1))  # (B, T, O)
             loss = masked_loss(out, batch.y, batch.mask, kind)
-            grads = torch.autograd.grad(loss, hs, allow_unused=True)
+            grads = torch.autograd.grad(loss, [*hs, *cs], allow_unused=True)
     finally:
         model.train(was_training)
-    norms = [
-        torch.zeros(()) if g is None else g.detach().norm(dim=-1).mean() for g in reversed(grads)
-    ]
-    return torch.stack(norms).double().cpu().numpy()
+    T = len(hs)
+    B = batch.x.shape[0]
+    sq = torch.zeros(T, B, dtype=torch.float64)  # (T, B) squared norm per step and example
+    for j, g in enumerate(grads):
+        if g is not None:
+            sq[j % T] += g.detach().double().cpu().pow(2).sum(dim=-1)
+    return sq.sqrt().mean(dim=1).flip(0).numpy()
+
+
+def state_jacobian_norms(model: SeqModel, x: torch.Tensor) -> np.ndarray:
+    """``(T,)``: entry t is ‖∂s_t/∂s_{t−1}‖₂, the spectral norm of one step's Jacobian of the
+    state (h for RNN and GRU, ``(h, c)`` for the LSTM, the ``(S, S)`` matrix with S = H or
+    2H), at the states the model reaches on ``x``, mean over the batch (entry 0: at the zero
+    initial state). Single-layer cores.
+
+    BPTT multiplies these matrices: ``∂L/∂s_{t−k} = J_{t−k+1}ᵀ ⋯ J_tᵀ ∂L/∂s_t``, so a norm
+    below 1 at every step bounds the gradient by a geometric decay. For the Elman RNN
+    ``J_t = diag(1 − h_t²) W_hh``; for the LSTM the cell block is ``diag(f_t)`` (the cell
+    path), which stays near the identity while the forget gate is open.
+    """
+    core = _core(model)
+    if not isinstance(core, RNN | LSTM | GRU):
+        raise TypeError(f"{type(core).__name__} has no recurrent state")
+    if core.num_layers != 1:
+        raise ValueError("state_jacobian_norms measures single-layer cores")
+    H = core.hidden_size
+    lstm = isinstance(core, LSTM)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            inputs = model._inputs(x) if isinstance(model, SeqModel) else x
+            hidden, cells = unroll_states(core, inputs)
+        zero = inputs.new_zeros(inputs.shape[0], H)
+        prev_h = [zero, *hidden[0][:-1]]
+        prev_c = [zero, *cells[0][:-1]] if lstm else [zero] * len(prev_h)
+
+        def step(s: torch.Tensor, x_t: torch.Tensor) -> torch.Tensor:  # (S,), (D,) -> (S,)
+            h, c = (s[:H], s[H:]) if lstm else (s, s)
+            h2, c2 = _step(core, x_t, h, c, 0)
+            return torch.cat([h2, c2]) if lstm else h2
+
+        jac = torch.func.vmap(torch.func.jacrev(step))
+        norms = []
+        with torch.enable_grad():
+            for t in range(inputs.shape[1]):
+                s = torch.cat([prev_h[t], prev_c[t]], dim=-1) if lstm else prev_h[t]
+                J = jac(s.detach(), inputs[:, t].detach())  # (B, S, S)
+                norms.append(torch.linalg.matrix_norm(J.double(), ord=2).mean())
+    finally:
+        model.train(was_training)
+    return torch.stack(norms).detach().cpu().numpy()
 
 
 def input_jacobian_norms(model: SeqModel, x: torch.Tensor, path: str = "auto") -> np.ndarray:

@@ -26,6 +26,7 @@ from typing import Any
 import matplotlib
 import numpy as np
 from matplotlib import ticker
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 DPI = 150
@@ -402,3 +403,16 @@ def save_figure(fig: Figure, out_dir: str | Path, name: str) -> str:
     finally:
         tmp.unlink(missing_ok=True)
     return f"figures/{name}.png"
+
+
+def add_panel(fig: Figure, width: float = 5.0) -> Axes:
+    """A second panel to the right of a one-panel figure (``lines``, ``bars``): the figure is
+    widened by ``width`` inches and the new axes, in the house style, is returned to draw on
+    (e.g. a claim's main comparison on the left and what explains it on the right)."""
+    main = fig.axes[0]
+    w, h = fig.get_size_inches()
+    with _style():
+        fig.set_size_inches(w + width, h)
+        grid = fig.add_gridspec(1, 2, width_ratios=[w, width])
+        main.set_subplotspec(grid[0, 0])
+        return fig.add_subplot(grid[0, 1])
