@@ -74,9 +74,9 @@ RUNS = (plan.recall_ablations,)
 EXAMPLES = 1000  # test (and validation) sequences per seed
 UNIT_SHARE = 8  # the k = H / 8 most selective units are switched off
 PARTS = {  # part -> (gate, the role's step, the control step, ablation without that gate)
-    "input": ("i", "cue", "gap", "lstm-nig"),
-    "forget": ("f", "gap", "before cue", "lstm-nfg"),
-    "output": ("o", "query", "gap", "lstm-nog"),
+    "input": ("i", "cue", "mid-gap", "lstm-nig"),
+    "forget": ("f", "mid-gap", "pre-cue", "lstm-nfg"),
+    "output": ("o", "query", "mid-gap", "lstm-nog"),
 }
 CLAUSES = {
     "input": "the input gate writes the cue",
@@ -91,8 +91,8 @@ def _steps(cue: torch.Tensor, T: int) -> dict[str, torch.Tensor]:
         raise ValueError("the interventions need a step before the cue and a gap of >= 2 steps")
     return {
         "cue": cue,
-        "before cue": cue - 1,
-        "gap": cue + (T - 1 - cue) // 2,  # the middle of the gap, strictly inside it
+        "pre-cue": cue - 1,
+        "mid-gap": cue + (T - 1 - cue) // 2,  # the middle of the gap, strictly inside it
         "query": torch.full_like(cue, T - 1),
     }
 
@@ -206,13 +206,13 @@ def _top_share(per_unit: np.ndarray, k: int) -> dict:
 def _figure(ev: dict, eta: np.ndarray, chance: float) -> Figure:
     iv, u = ev["interventions"], ev["units"]
     groups = {
-        f"{part}: {v['gate']}=0\n{v['at']} | {v['control_at']}": {
+        f"{v['gate']}=0\n{v['at']} | {v['control_at']}": {
             "at the role's step": v["intervention"],
             "at the control step": v["control"],
         }
         for part, v in iv.items()
     }
-    groups[f"cell of {u['k']} units\nmost selective | random"] = {
+    groups[f"c=0, {u['k']} units\ntop | random"] = {
         "at the role's step": u["top_ablated"],
         "at the control step": u["random_ablated"],
     }
@@ -236,8 +236,8 @@ def _figure(ev: dict, eta: np.ndarray, chance: float) -> Figure:
 def _part(name: str, est: dict, ablation: dict | None, model: str) -> Part:
     v = est["effect"]
     numbers = (
-        f"accuracy {fmt(est['intervention'])} with {est['gate']}=0 at the {est['at']} vs "
-        f"{fmt(est['control'])} at the {est['control_at']}; effect {fmt(v)}"
+        f"accuracy {fmt(est['intervention'])} with {est['gate']}=0 at {est['at']} vs "
+        f"{fmt(est['control'])} at {est['control_at']}; effect {fmt(v)}"
     )
     if ablation is not None:
         numbers += f"; trained without it ({model}): {fmt(ablation)}"
