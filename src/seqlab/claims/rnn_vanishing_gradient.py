@@ -36,6 +36,7 @@ from matplotlib.figure import Figure
 from seqlab.claims import plan
 from seqlab.claims.base import Claim, Decision, Part, combine, fmt, from_parts, inconclusive
 from seqlab.claims.common import Runs, trained_model
+from seqlab.claims.profiles import Profile
 from seqlab.claims.stats import mean_interval
 from seqlab.models import RECURRENT
 from seqlab.probes import fit_decay, spectral_radius, state_grad_norms, state_jacobian_norms
@@ -62,13 +63,19 @@ CLAIM = Claim(
         "(a) the RNN's gradient decays (or explodes) exponentially: supported at a stage if "
         "its r lies above τ (or below −τ), refuted if it lies within (−τ, τ). "
         "(b) the LSTM carries it further: r_RNN − r_LSTM, paired by seed, supported if it "
-        "lies above τ, refuted if below 0 (the LSTM's decays faster). Each part is supported if it is at every stage, "
-        "refuted if at any; the claim is supported if both parts are, refuted if either is."
+        "lies above τ, refuted if below 0 (the LSTM's decays faster). Each part is supported "
+        "if it is at every stage, refuted if at any; the claim is supported if both parts "
+        "are, refuted if either is."
     ),
 )
 
 
-def recall_checkpoints(p) -> dict[str, dict]:
+def checkpoint_steps(p: Profile) -> tuple[int, ...]:
+    """The distinct training steps the ``CHECKPOINTS`` shares of ``p.recall_steps`` fall on."""
+    return tuple(sorted({max(1, round(share * p.recall_steps)) for share in CHECKPOINTS}))
+
+
+def recall_checkpoints(p: Profile) -> dict[str, dict]:
     """RNN and LSTM at the longest distance stopped after ``CHECKPOINTS`` shares of the
     recall steps, validated only at their last step (so the weights kept are that step's)."""
     d = p.long_distance
@@ -76,8 +83,7 @@ def recall_checkpoints(p) -> dict[str, dict]:
     runs = {}
     for seed in p.seeds:
         for m in DECIDED:
-            for share in CHECKPOINTS:
-                steps = max(1, round(share * p.recall_steps))
+            for steps in checkpoint_steps(p):
                 flat = {**full[f"recall/{m}/d{d}/s{seed}"], "steps": steps, "eval_every": steps}
                 runs[f"recall/{m}/d{d}/t{steps}/s{seed}"] = flat
     return runs
@@ -114,8 +120,7 @@ def _stages(runs: Runs, m: str, d: int) -> list[tuple[str, int | None, str]]:
         return [("trained", p.recall_steps, f"recall/{m}/d{d}")]
     stages = [("init", 0, f"recall/{m}/d{d}")]
     if m in DECIDED:
-        for share in CHECKPOINTS:
-            steps = max(1, round(share * p.recall_steps))
+        for steps in checkpoint_steps(p):
             stages.append((f"step {steps}", steps, f"recall/{m}/d{d}/t{steps}"))
     return [*stages, ("trained", p.recall_steps, f"recall/{m}/d{d}")]
 
