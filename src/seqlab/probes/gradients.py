@@ -191,25 +191,29 @@ def state_jacobian_norms(model: SeqModel, x: torch.Tensor) -> np.ndarray:
         with torch.no_grad():
             inputs = model._inputs(x) if isinstance(model, SeqModel) else x
             hidden, cells = unroll_states(core, inputs)
-        zero = inputs.new_zeros(inputs.shape[0], H)
-        prev_h = [zero, *hidden[0][:-1]]
-        prev_c = [zero, *cells[0][:-1]] if lstm else [zero] * len(prev_h)
-
-        def step(s: torch.Tensor, x_t: torch.Tensor) -> torch.Tensor:  # (S,), (D,) -> (S,)
-            h, c = (s[:H], s[H:]) if lstm else (s, s)
-            h2, c2 = _step(core, x_t, h, c, 0)
-            return torch.cat([h2, c2]) if lstm else h2
-
-        jac = torch.func.vmap(torch.func.jacrev(step))
-        norms = []
+        B, T, _ = inputs.shape
+        zero = inputs.new_zeros(1, B, H)
+        prev_h = torch.cat([zero, torch.stack(hidden[0][:-1])])  # (T, B, H): h_{t−1}
+        prev = (
+            torch.cat([prev_h, torch.cat([zero, torch.stack(cells[0][:-1])])], dim=-1)
+            if lstm
+            else prev_h
+        )  # (T, B, S)
+        S = prev.shape[-1]
+        # every step's state as one batch of T·B independent rows: S backward passes give
+        # row j of all T·B Jacobians at once (no row depends on another)
+        s = prev.reshape(T * B, S).detach().requires_grad_(True)
+        x_t = inputs.transpose(0, 1).reshape(T * B, -1).detach()
         with torch.enable_grad():
-            for t in range(inputs.shape[1]):
-                s = torch.cat([prev_h[t], prev_c[t]], dim=-1) if lstm else prev_h[t]
-                J = jac(s.detach(), inputs[:, t].detach())  # (B, S, S)
-                norms.append(torch.linalg.matrix_norm(J.double(), ord=2).mean())
+            h, c = (s[:, :H], s[:, H:]) if lstm else (s, s)
+            h2, c2 = _step(core, x_t, h, c, 0)
+            out = torch.cat([h2, c2], dim=-1) if lstm else h2  # (T·B, S)
+            rows = [torch.autograd.grad(out[:, j].sum(), s, retain_graph=True)[0] for j in range(S)]
+        J = torch.stack(rows, dim=1).double()  # (T·B, S, S): J[n, j, :] = ∂out_j/∂s
+        norms = torch.linalg.matrix_norm(J, ord=2).reshape(T, B).mean(dim=1)  # (T,)
     finally:
         model.train(was_training)
-    return torch.stack(norms).detach().cpu().numpy()
+    return norms.detach().cpu().numpy()
 
 
 def input_jacobian_norms(model: SeqModel, x: torch.Tensor, path: str = "auto") -> np.ndarray:
