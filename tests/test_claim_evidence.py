@@ -111,7 +111,10 @@ def _deep(ev):
 def _vanishing(ev):
     stages = {(r["model"], r["stage"]) for r in ev["rows"]}
     assert {("rnn", "init"), ("rnn", "trained"), ("lstm", "init"), ("lstm", "trained")} <= stages
-    return all(interval(r["rate"]) for r in ev["rows"])
+    assert any(s.startswith("step ") for _, s in stages)  # during training
+    assert number(ev["threshold"]) and ev["threshold"] > 0
+    keys = ("rate", "hidden_rate", "jacobian", "spectral_radius")
+    return all(interval(r[k]) for r in ev["rows"] for k in keys)
 
 
 def _forgets(ev):
@@ -121,9 +124,14 @@ def _forgets(ev):
 
 
 def _gates(ev):
-    assert interval(ev["lstm_accuracy"])
+    assert interval(ev["lstm_accuracy"]) and interval(ev["clean"])
     assert {r["model"] for r in ev["ablations"]} >= {"lstm", "lstm-nfg"}
-    return all(interval(ev["gates"][g][w]) for g in "ifo" for w in ("cue", "gap", "query"))
+    keys = ("intervention", "control", "effect")
+    iv = ev["interventions"]
+    assert set(iv) == {"input", "forget", "output"}
+    units = ev["units"]
+    assert interval(units["effect"]) and len(units["top_units"][0]) == units["k"]
+    return all(interval(iv[p][k]) for p in iv for k in keys)
 
 
 def _words(ev):
@@ -199,9 +207,9 @@ EXPECTED = {
     "ffnn-window-cost": "supported",  # parameter counts: linear in k for the FFNN only
     "rnn-unrolled-deep": "supported",  # one matrix product per step for the RNN
     "rnn-forgets": "supported",  # LSTM 1.0, RNN at chance at d=6
-    # near their initial weights the RNN's gradient decays about twice as fast per step as
-    # that of the LSTM with forget bias 2 (0.75 vs 0.37 per step when this was written)
-    "rnn-vanishing-gradient": "supported",
+    # one seed: too few for a verdict on the decay rates (three seeds of real runs decide it
+    # in test_gates_gradient_claims)
+    "rnn-vanishing-gradient": "inconclusive",
     "next-word-context": "supported",  # LSTM 1.0, 5-word FFNN at chance
 }
 
