@@ -163,9 +163,10 @@ class LSTM(RecurrentCore):
         i = learned.get("i", 1 - f if self.variant == "cifg" else ones)
         return h, c, {"i": i, "f": f, "g": learned["g"], "o": learned.get("o", ones)}
 
-    def _step(self, xw_t, h, c, layer):
-        _, w_hh, _, b_hh = self.layer_params(layer)
-        z = xw_t + h @ w_hh.T + b_hh  # (B, G·H)
+    def gate_values(self, z: torch.Tensor) -> dict[str, torch.Tensor]:
+        """``{i, f, g, o}`` from one step's pre-activations ``z`` ``(…, G·H)`` in this
+        variant's block order; a gate the variant removed is its fixed value (ones, or
+        ``1 − f`` for cifg). The step loop and the probes' step-by-step runs share it."""
         parts = dict(zip(self.blocks, z.chunk(self.gate_blocks, dim=-1), strict=True))
         g = torch.tanh(parts["g"])
         f = torch.sigmoid(parts["f"]) if "f" in parts else torch.ones_like(g)
@@ -176,6 +177,11 @@ class LSTM(RecurrentCore):
         else:
             i = torch.ones_like(g)
         o = torch.sigmoid(parts["o"]) if "o" in parts else torch.ones_like(g)
-        c = f * c + i * g
-        h = o * torch.tanh(c)
-        return h, c, {"i": i, "f": f, "g": g, "o": o}
+        return {"i": i, "f": f, "g": g, "o": o}
+
+    def _step(self, xw_t, h, c, layer):
+        _, w_hh, _, b_hh = self.layer_params(layer)
+        gates = self.gate_values(xw_t + h @ w_hh.T + b_hh)  # from z (B, G·H)
+        c = gates["f"] * c + gates["i"] * gates["g"]
+        h = gates["o"] * torch.tanh(c)
+        return h, c, gates

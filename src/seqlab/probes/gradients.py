@@ -30,7 +30,6 @@ from torch import nn
 
 from seqlab.metrics import masked_loss
 from seqlab.models import GRU, LSTM, RNN, SeqModel
-from seqlab.probes.interventions import lstm_gates
 from seqlab.tasks.base import Batch
 
 __all__ = [
@@ -69,7 +68,7 @@ def _step(core: nn.Module, x_t, h, c, layer: int):
         n = torch.tanh(xn + r * hn)
         return (1 - z) * n + z * h, c
     if isinstance(core, LSTM):
-        gate = lstm_gates(core, xw + hw)
+        gate = core.gate_values(xw + hw)
         c = gate["f"] * c + gate["i"] * gate["g"]
         return gate["o"] * torch.tanh(c), c
     return torch.tanh(xw + hw), c  # Elman RNN

@@ -31,7 +31,7 @@ import torch
 from seqlab.models import LSTM, SeqModel, Trace
 from seqlab.tasks.base import Batch
 
-__all__ = ["TARGETS", "Clamp", "clamped_correct", "lstm_gates", "run_lstm"]
+__all__ = ["TARGETS", "Clamp", "clamped_correct", "run_lstm"]
 
 TARGETS = ("i", "f", "o", "c")  # the three sigmoid gates and the cell state
 
@@ -56,22 +56,6 @@ class Clamp:
     def __post_init__(self) -> None:
         if self.target not in TARGETS:
             raise ValueError(f"clamp target must be one of {TARGETS}, got {self.target!r}")
-
-
-def lstm_gates(core: LSTM, z: torch.Tensor) -> dict[str, torch.Tensor]:
-    """``{i, f, g, o}`` from one step's pre-activations ``z`` ``(…, G·H)`` in the core's block
-    order; a gate the variant removed is its fixed value (ones, or ``1 − f`` for cifg)."""
-    parts = dict(zip(core.blocks, z.chunk(core.gate_blocks, dim=-1), strict=True))
-    g = torch.tanh(parts["g"])
-    f = torch.sigmoid(parts["f"]) if "f" in parts else torch.ones_like(g)
-    if "i" in parts:
-        i = torch.sigmoid(parts["i"])
-    elif core.variant == "cifg":
-        i = 1 - f
-    else:
-        i = torch.ones_like(g)
-    o = torch.sigmoid(parts["o"]) if "o" in parts else torch.ones_like(g)
-    return {"i": i, "f": f, "g": g, "o": o}
 
 
 def _where(clamp: Clamp, t: int, B: int, T: int, H: int, device) -> torch.Tensor | None:
@@ -115,7 +99,7 @@ def run_lstm(core: LSTM, x: torch.Tensor, clamps: tuple[Clamp, ...] = ()) -> Tra
         h = c = x.new_zeros(B, H)
         hs, cs, gs = [], [], []
         for t in range(T):
-            gate = lstm_gates(core, xw[:, t] + h @ w_hh.T + b_hh)
+            gate = core.gate_values(xw[:, t] + h @ w_hh.T + b_hh)
             at = {k: _where(k, t, B, T, H, x.device) for k in mine}
             for k, m in at.items():
                 if m is not None and k.target != "c":
