@@ -206,13 +206,13 @@ def _top_share(per_unit: np.ndarray, k: int) -> dict:
 def _figure(ev: dict, eta: np.ndarray, chance: float) -> Figure:
     iv, u = ev["interventions"], ev["units"]
     groups = {
-        f"{v['gate']}=0\n{v['at']} | {v['control_at']}": {
+        f"{v['gate']}=0\n{v['at']}\nvs {v['control_at']}": {
             "at the role's step": v["intervention"],
             "at the control step": v["control"],
         }
         for part, v in iv.items()
     }
-    groups[f"c=0, {u['k']} units\ntop | random"] = {
+    groups[f"c=0, {u['k']} units\nmost selective\nvs random"] = {
         "at the role's step": u["top_ablated"],
         "at the control step": u["random_ablated"],
     }

@@ -181,7 +181,7 @@ STYLE = {"init": ":", "trained": "-"}  # stages during training: dashed
 def _figure(ev: dict, curves: dict) -> Figure:
     series = {}
     for (m, stage), y in curves.items():
-        if m in DECIDED or stage in STYLE:
+        if m in DECIDED:  # the others are in the evidence
             series[f"{m}, {stage}"] = {
                 "x": list(range(len(y))),
                 "y": y.tolist(),
@@ -207,6 +207,7 @@ def _figure(ev: dict, curves: dict) -> Figure:
             err = np.array([[e["mean"] - e["lo"] for e in est], [e["hi"] - e["mean"] for e in est]])
             ax.errorbar(x, y, yerr=err, fmt=fmt_, capsize=3, label=f"{m}: {label}")
     ax.axhline(1.0, color=plots.GREY, linewidth=1.0)
+    ax.set_ylim(bottom=0.0)
     ax.set_xlabel("training steps")
     ax.set_ylabel("per-step factor (geometric mean over steps)")
     ax.set_title("What BPTT multiplies by per step")
