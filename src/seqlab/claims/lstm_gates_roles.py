@@ -117,6 +117,7 @@ def _selectivity(model, task) -> np.ndarray:
 def _one_seed(r: dict) -> dict[str, Any]:
     """Per-example correctness of every clamp, and the unit analysis, for one trained LSTM."""
     cfg, model, task = trained_model(r)
+    model.eval()  # inference: no dropout
     b = _batch(task, "test")
     T = b.x.shape[1]
     at = _steps(task.cue_index(b.x), T)
