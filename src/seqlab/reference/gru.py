@@ -78,9 +78,7 @@ def _layer_backward(cache: GRULayerCache, dy):
         d_h[t, :, : 2 * H] = d_x[t, :, : 2 * H]
         d_h[t, :, 2 * H :] = delta_n * r
         rec = dh * z + d_h[t] @ cache.w_hh
-    grads = stacked.weight_grads(d_x, cache.x, d_h, h[:-1])
-    dx = (d_x.reshape(T * B, -1) @ cache.w_ih).reshape(T, B, -1)  # (T, B, D)
-    return grads, dx
+    return stacked.layer_grads(d_x, cache.x, d_h, h[:-1], cache.w_ih)
 
 
 def forward(
@@ -90,6 +88,6 @@ def forward(
     return stacked.forward(x, params, num_layers, _layer_forward, _layer_backward)
 
 
-def backward(cache: stacked.StackCache, dy: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """``dy`` = ∂L/∂y (B, T, H) -> (gradients keyed like params, ∂L/∂x (B, T, D))."""
-    return stacked.backward(cache, dy)
+#: ``backward(cache, dy)``: ``dy`` = ∂L/∂y (B, T, H) -> (gradients keyed like params, ∂L/∂x
+#: (B, T, D)); the cache carries this module's ``_layer_backward``.
+backward = stacked.backward

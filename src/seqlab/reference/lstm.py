@@ -135,9 +135,7 @@ def _layer_backward(cache: LSTMLayerCache, dy):
         d[:, cols["g"]] = dc * i * tanh_grad(g)
         e = dc * f
         r = d @ cache.w_hh
-    grads = stacked.weight_grads(delta, cache.x, delta, cache.h[:-1])
-    dx = (delta.reshape(T * B, -1) @ cache.w_ih).reshape(T, B, -1)  # (T, B, D)
-    return grads, dx
+    return stacked.layer_grads(delta, cache.x, delta, cache.h[:-1], cache.w_ih)
 
 
 def forward(
@@ -149,6 +147,6 @@ def forward(
     return stacked.forward(x, params, num_layers, _layer_forward, _layer_backward, variant=variant)
 
 
-def backward(cache: stacked.StackCache, dy: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """``dy`` = ∂L/∂y (B, T, H) -> (gradients keyed like params, ∂L/∂x (B, T, D))."""
-    return stacked.backward(cache, dy)
+#: ``backward(cache, dy)``: ``dy`` = ∂L/∂y (B, T, H) -> (gradients keyed like params, ∂L/∂x
+#: (B, T, D)); the cache carries this module's ``_layer_backward``.
+backward = stacked.backward

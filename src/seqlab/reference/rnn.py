@@ -14,7 +14,7 @@ the read-out) and through h_{t+1}. Sweeping t = T−1 … 0 with r_T = 0:
 
 The product with W_hh once per step is why gradients vanish or explode over long lags:
 ∂h_t/∂h_{t−k} is a product of k Jacobians diag(1 − h²) W_hh. The weight gradients are sums
-over steps, done once after the sweep (``stacked.weight_grads``).
+over steps, done once after the sweep (``stacked.layer_grads``).
 
 Parameters as torch.nn.RNN: ``weight_ih_l{l}`` (H, D_l), ``weight_hh_l{l}`` (H, H), biases (H,).
 """
@@ -57,9 +57,7 @@ def _layer_backward(cache: RNNLayerCache, dy):
         h_t = h[t + 1]
         np.multiply(dy[t] + r, 1.0 - h_t * h_t, out=delta[t])
         r = delta[t] @ w_hh
-    grads = stacked.weight_grads(delta, x, delta, h[:-1])
-    dx = (delta.reshape(T * B, H) @ cache.w_ih).reshape(T, B, -1)  # (T, B, D)
-    return grads, dx
+    return stacked.layer_grads(delta, x, delta, h[:-1], cache.w_ih)
 
 
 def forward(
@@ -69,6 +67,6 @@ def forward(
     return stacked.forward(x, params, num_layers, _layer_forward, _layer_backward)
 
 
-def backward(cache: stacked.StackCache, dy: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """``dy`` = ∂L/∂y (B, T, H) -> (gradients keyed like params, ∂L/∂x (B, T, D))."""
-    return stacked.backward(cache, dy)
+#: ``backward(cache, dy)``: ``dy`` = ∂L/∂y (B, T, H) -> (gradients keyed like params, ∂L/∂x
+#: (B, T, D)); the cache carries this module's ``_layer_backward``.
+backward = stacked.backward
