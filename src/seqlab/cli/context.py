@@ -39,21 +39,14 @@ def context(
     result = context_use(runs, tokens=tokens, tolerance=tolerance, boot=boot, seed=seed)
     if out_png is not None:
         from seqlab.checkpoint import atomic_write_bytes
+        from seqlab.report.plots import png_bytes
 
-        atomic_write_bytes(out_png, _png(context_figure(result)))
+        atomic_write_bytes(out_png, png_bytes(context_figure(result)))
         result["figure"] = str(out_png)
     if json_out:
         typer.echo(json.dumps(result, indent=2))
         return
     typer.echo(_table(result))
-
-
-def _png(fig) -> bytes:
-    import io
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=150, facecolor="white")
-    return buf.getvalue()
 
 
 def _table(result: dict) -> str:

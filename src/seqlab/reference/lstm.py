@@ -43,6 +43,8 @@ import numpy as np
 from seqlab.reference import stacked
 from seqlab.reference.activations import sigmoid, sigmoid_grad, tanh_grad
 
+# Restated here, not imported from seqlab.models.lstm (which needs torch): the reference is
+# the independent second implementation, and the tests check the two tables agree.
 VARIANT_BLOCKS: dict[str, tuple[str, ...]] = {
     "full": ("i", "f", "g", "o"),
     "nig": ("f", "g", "o"),
@@ -67,15 +69,11 @@ def _columns(blocks: tuple[str, ...], H: int) -> tuple[dict[str, slice], list[sl
 
 
 @dataclass
-class LSTMLayerCache:
+class LSTMLayerCache(stacked.LayerCache):
     variant: str
-    x: np.ndarray  # (T, B, D) the layer's input
     gates: np.ndarray  # (T, B, G·H) the learned gates' values (σ or tanh applied)
-    h: np.ndarray  # (T+1, B, H) h[0] = 0, h[t+1] = h_t
     c: np.ndarray  # (T+1, B, H) c[0] = 0, c[t+1] = c_t
     tanh_c: np.ndarray  # (T, B, H) tanh(c_t)
-    w_ih: np.ndarray
-    w_hh: np.ndarray
 
 
 def _gate_values(variant, cols, a):
@@ -110,7 +108,7 @@ def _layer_forward(x, w_ih, w_hh, b_ih, b_hh, variant="full"):
         np.add(f * c[t], i * g, out=c[t + 1])
         np.tanh(c[t + 1], out=tanh_c[t])
         np.multiply(o, tanh_c[t], out=h[t + 1])
-    return h[1:], LSTMLayerCache(variant, x, a, h, c, tanh_c, w_ih, w_hh)
+    return h[1:], LSTMLayerCache(x, h, w_ih, w_hh, variant=variant, gates=a, c=c, tanh_c=tanh_c)
 
 
 def _layer_backward(cache: LSTMLayerCache, dy):

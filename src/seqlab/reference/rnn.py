@@ -21,19 +21,9 @@ Parameters as torch.nn.RNN: ``weight_ih_l{l}`` (H, D_l), ``weight_hh_l{l}`` (H, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from seqlab.reference import stacked
-
-
-@dataclass
-class RNNLayerCache:
-    x: np.ndarray  # (T, B, D) the layer's input
-    h: np.ndarray  # (T+1, B, H) h[0] = 0, h[t+1] = h_t
-    w_ih: np.ndarray
-    w_hh: np.ndarray
 
 
 def _layer_forward(x, w_ih, w_hh, b_ih, b_hh):
@@ -45,10 +35,10 @@ def _layer_forward(x, w_ih, w_hh, b_ih, b_hh):
         a_t = a[t]
         a_t += h[t] @ w_hh.T
         np.tanh(a_t, out=h[t + 1])
-    return h[1:], RNNLayerCache(x, h, w_ih, w_hh)
+    return h[1:], stacked.LayerCache(x, h, w_ih, w_hh)
 
 
-def _layer_backward(cache: RNNLayerCache, dy):
+def _layer_backward(cache: stacked.LayerCache, dy):
     x, h, w_hh = cache.x, cache.h, cache.w_hh
     T, B, H = dy.shape
     delta = np.empty_like(dy)  # (T, B, H) ∂L/∂a_t for every step

@@ -26,6 +26,16 @@ NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
 @dataclass
+class LayerCache:
+    """What every cell keeps of one layer for its backward pass; cells add their own."""
+
+    x: np.ndarray  # (T, B, D_l) the layer's input
+    h: np.ndarray  # (T+1, B, H) h[0] = 0, h[t+1] = h_t
+    w_ih: np.ndarray
+    w_hh: np.ndarray
+
+
+@dataclass
 class StackCache:
     layer_backward: Callable
     layers: list[Any] = field(default_factory=list)  # one cell cache per layer, bottom first
