@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import os
 import shutil
 import struct
 from datetime import UTC, datetime
@@ -84,21 +83,6 @@ def test_read_text_names_the_offset_and_line_of_a_non_utf8_byte(tmp_path):
     p.write_bytes("ok\ncaf\xe9\n".encode("latin-1"))
     with pytest.raises(DataValidationError, match=r"offset 6 \(line 2\).*latin-1"):
         files.read_text(p)
-
-
-def test_atomic_write_keeps_the_old_file_and_no_temp_file_on_failure(tmp_path, monkeypatch):
-    target = tmp_path / "cache" / "kjv.txt"
-    files.atomic_write_text(target, "old\n")
-    assert oct(target.stat().st_mode & 0o777) == "0o644"
-
-    def broken_replace(src, dst):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
-        files.atomic_write_text(target, "new\n")
-    assert target.read_text() == "old\n"
-    assert sorted(p.name for p in target.parent.iterdir()) == ["kjv.txt"]
 
 
 def test_cache_dir_follows_xdg_cache_home(monkeypatch, tmp_path):

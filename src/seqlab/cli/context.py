@@ -39,7 +39,7 @@ def context(
 
     result = context_use(runs, tokens=tokens, tolerance=tolerance, boot=boot, seed=seed)
     if out_png is not None:
-        from seqlab.checkpoint import atomic_write_bytes
+        from seqlab.atomic import atomic_write_bytes
         from seqlab.report.plots import png_bytes
 
         atomic_write_bytes(out_png, png_bytes(context_figure(result)))

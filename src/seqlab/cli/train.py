@@ -229,7 +229,7 @@ def gates(
 
     Example: seqlab gates runs/recall-lstm-3f9a1c2e7b "alice is hungry , then she drives to buy"
     """
-    from seqlab.checkpoint import atomic_write_bytes
+    from seqlab.atomic import atomic_write_bytes
     from seqlab.rundir import gate_trace
 
     g = gate_trace(run, text, layer=layer)

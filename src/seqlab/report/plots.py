@@ -4,8 +4,8 @@ Figures are built on ``matplotlib.figure.Figure`` directly (no pyplot, no global
 registry, no GUI backend); PNGs are rendered by Agg. Each helper returns the Figure; the
 caller saves it with ``save_figure(fig, out_dir, name)``, which writes
 ``out_dir/figures/<name>.png`` and returns ``"figures/<name>.png"`` for the claim's
-``figure`` field (atomically, ``checkpoint.atomic_write_bytes``); ``png_bytes`` renders one
-for a caller that writes it itself. ``report.html`` inlines it. The chart kinds stay in one
+``figure`` field (atomically, ``seqlab.atomic``); ``png_bytes`` renders one for a caller
+that writes it itself. ``report.html`` inlines it. The chart kinds stay in one
 module (~400 lines) because they share one style: palette, sizes, titles, legends.
 
 Sizes: 8 in wide at 150 dpi (1200 px), so text stays readable when the page shows the
@@ -30,7 +30,7 @@ import numpy as np
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
-from seqlab.checkpoint import atomic_write_bytes
+from seqlab.atomic import atomic_write_bytes
 
 DPI = 150
 WIDTH = 8.0  # inches

@@ -1,8 +1,8 @@
 """``write_report``: results dict -> ``results.json``, ``report.html``, ``summary.md``.
 
-Every file is written atomically (``checkpoint.atomic_write_text``: a temporary file in the
-same folder, then ``os.replace``), so an interrupted run never leaves a half-written report
-behind an old complete one; an unwritable folder is a ``checkpoint.OutputError``.
+Every file is written atomically (``seqlab.atomic``: a temporary file in the same folder,
+then ``os.replace``), so an interrupted run never leaves a half-written report behind an
+old complete one; an unwritable folder is a ``seqlab.atomic.OutputError``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from seqlab.checkpoint import atomic_write_text
+from seqlab.atomic import atomic_write_text
 from seqlab.report.html import render_html
 from seqlab.report.schema import check_results, plain
 from seqlab.report.summary import render_summary

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from seqlab.checkpoint import atomic_write_text
+from seqlab.atomic import atomic_write_text
 from seqlab.sweep.driver import SweepResult
 
 __all__ = [
