@@ -7,8 +7,7 @@ replaces). It is read with ``torch.load(..., weights_only=True)``: tensors, numb
 strings, lists and dicts only — nothing is unpickled. Best weights go to
 ``weights.safetensors`` (no pickle at all).
 
-The atomic writers, ``OutputError`` and the test hook ``PAUSE_ENV`` are ``seqlab.atomic``'s,
-re-exported here for the run directory's code.
+The atomic writers, ``OutputError`` and the test hook ``PAUSE_ENV`` are ``seqlab.atomic``'s.
 """
 
 from __future__ import annotations
@@ -21,32 +20,10 @@ import torch
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
-from seqlab.atomic import (
-    PAUSE_ENV,
-    OutputError,
-    atomic_write_bytes,
-    atomic_write_json,
-    atomic_write_text,
-    check_writable,
-    clean_temporaries,
-)
+from seqlab.atomic import atomic_write_bytes
+from seqlab.atomic import atomic_write_json as atomic_write_json  # advisor/run.py imports it here
 
-__all__ = [
-    "PAUSE_ENV",
-    "OutputError",
-    "atomic_write_bytes",
-    "atomic_write_json",
-    "atomic_write_text",
-    "check_writable",
-    "clean_temporaries",
-    "load_checkpoint",
-    "load_weights",
-    "save_checkpoint",
-    "save_weights",
-]
-
-
-# ----- weights and checkpoint ----------------------------------------------------------
+__all__ = ["load_checkpoint", "load_weights", "save_checkpoint", "save_weights"]
 
 
 def save_weights(path: str | Path, state: dict[str, torch.Tensor]) -> None:
