@@ -58,7 +58,8 @@ def _probe(args: tuple[str, int, int]) -> dict:
 
 
 def main() -> None:
-    from seqlab.probes.context import context_figure, summarise_probes
+    from seqlab.probes.context_summary import summarise_probes
+    from seqlab.report.context_figure import context_figure
     from seqlab.report.plots import save_figure
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

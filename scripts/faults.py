@@ -35,7 +35,8 @@ from typing import Any
 import torch
 
 from seqlab import rundir
-from seqlab.checkpoint import PAUSE_ENV, load_checkpoint
+from seqlab.atomic import PAUSE_ENV
+from seqlab.checkpoint import load_checkpoint
 from seqlab.config import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]

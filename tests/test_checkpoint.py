@@ -1,4 +1,4 @@
-"""Atomic files and the trainer checkpoint (seqlab.checkpoint)."""
+"""Atomic files (seqlab.atomic) and the trainer checkpoint (seqlab.checkpoint)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,15 @@ import os
 import pytest
 import torch
 
-from seqlab.checkpoint import (
+from seqlab.atomic import (
     OutputError,
     atomic_write_bytes,
     atomic_write_json,
+    atomic_write_text,
     check_writable,
     clean_temporaries,
-    load_checkpoint,
-    load_weights,
-    save_checkpoint,
-    save_weights,
 )
+from seqlab.checkpoint import load_checkpoint, load_weights, save_checkpoint, save_weights
 
 
 def test_atomic_write_replaces_the_file_and_leaves_no_temporary(tmp_path):
@@ -33,6 +31,20 @@ def test_atomic_write_respects_the_umask(tmp_path):
     os.umask(umask)
     atomic_write_bytes(tmp_path / "b", b"1")
     assert (tmp_path / "b").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_a_failed_replace_keeps_the_old_file_and_no_temporary(tmp_path, monkeypatch):
+    target = tmp_path / "cache" / "kjv.txt"
+    atomic_write_text(target, "old\n")
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OutputError, match="cannot write kjv.txt .*disk full"):
+        atomic_write_text(target, "new\n")
+    assert target.read_text() == "old\n"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["kjv.txt"]
 
 
 def test_clean_temporaries_removes_only_leftover_temp_files(tmp_path):

@@ -1,4 +1,4 @@
-"""The context-use probe (seqlab.probes.context) and `seqlab context`."""
+"""The context-use probe (seqlab.probes.context, context_summary) and `seqlab context`."""
 
 from __future__ import annotations
 

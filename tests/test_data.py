@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import gzip
-import os
 import shutil
 import struct
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -83,21 +83,6 @@ def test_read_text_names_the_offset_and_line_of_a_non_utf8_byte(tmp_path):
     p.write_bytes("ok\ncaf\xe9\n".encode("latin-1"))
     with pytest.raises(DataValidationError, match=r"offset 6 \(line 2\).*latin-1"):
         files.read_text(p)
-
-
-def test_atomic_write_keeps_the_old_file_and_no_temp_file_on_failure(tmp_path, monkeypatch):
-    target = tmp_path / "cache" / "kjv.txt"
-    files.atomic_write_text(target, "old\n")
-    assert oct(target.stat().st_mode & 0o777) == "0o644"
-
-    def broken_replace(src, dst):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
-        files.atomic_write_text(target, "new\n")
-    assert target.read_text() == "old\n"
-    assert sorted(p.name for p in target.parent.iterdir()) == ["kjv.txt"]
 
 
 def test_cache_dir_follows_xdg_cache_home(monkeypatch, tmp_path):
@@ -202,6 +187,22 @@ def test_parse_time_orders_iso_dates_and_plain_numbers():
     assert days[2] - days[1] == 12 * 3600
     assert table.parse_time("1999") == 1999.0
     assert table.parse_time("monday") is None
+
+
+def test_time_values_parse_cell_by_cell_where_numpy_cannot(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text("when,bad\n31.01.2024,2024/01/31\nNA,monday\n2024/02/01,\n")
+    t = table.time_values(table.read_csv(p), "when")
+    day = datetime(2024, 1, 31, tzinfo=UTC).timestamp()
+    np.testing.assert_array_equal(t, [day, np.nan, day + 86400])
+    assert table.time_values(table.read_csv(p), "bad") is None  # one cell is no time
+
+
+def test_first_set_counts_the_cells_and_finds_the_first_in_file_order():
+    mask = np.zeros((4, 3), dtype=bool)
+    mask[2, 0] = mask[1, 2] = mask[3, 1] = True
+    assert table.first_set(mask) == (3, 1, 2)
+    assert table.first_set(np.zeros((4, 3), dtype=bool)) is None
 
 
 def test_find_time_column_prefers_a_time_name_then_a_date_looking_column(tmp_path):

@@ -87,8 +87,8 @@ def test_text_defaults_build_exactly_the_measured_recipe():
     recipe = {
         **short,
         **{"layers": 2, "hidden_size": 200, "head": "adaptive", "optimizer": "sgd", "lr": 20},
-        **{"clip": 0.25, "dropout": 0.2, "batch_size": 20, "steps": 8000},
-        **{"schedule": "cosine", "eval_every": 2000},
+        **{"clip": 0.25, "dropout": 0.2, "batch_size": 20, "steps": 5000},
+        **{"schedule": "cosine", "eval_every": 1000},
     }
     a = TrainConfig.from_flat(apply_task_defaults(short)).to_dict()
     b = TrainConfig.from_flat(recipe).to_dict()

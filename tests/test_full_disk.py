@@ -24,7 +24,8 @@ import pytest
 
 from procs import wait_for
 from seqlab import rundir
-from seqlab.checkpoint import PAUSE_ENV, load_checkpoint, load_weights
+from seqlab.atomic import PAUSE_ENV
+from seqlab.checkpoint import load_checkpoint, load_weights
 from seqlab.config import TrainConfig
 
 pytestmark = pytest.mark.slow

@@ -504,6 +504,18 @@ def test_heatmaps_give_out_of_range_panels_their_own_scale_instead_of_clipping()
     assert len([ax for ax in fig.axes if not ax.images]) == 2  # two colour bars
 
 
+def test_heatmap_numbers_are_black_on_light_cells_and_white_on_dark_ones():
+    # viridis is dark at 0 and light at 1; RdBu_r is dark at both ends and white at 0
+    fig = plots.heatmaps({"gate": [[0.0, 1.0]], "cell": [[-2.0, 0.0]]}, ["a", "b"])
+    colors = {(ax.get_ylabel(), t.get_text()): t.get_color() for ax in fig.axes for t in ax.texts}
+    assert colors == {
+        ("gate", "0.00"): "white",
+        ("gate", "1.00"): "black",
+        ("cell", "-2.00"): "white",
+        ("cell", "0.00"): "black",
+    }
+
+
 def test_save_figure_rejects_names_that_leave_the_figures_folder(tmp_path):
     with pytest.raises(ValueError, match="figure name"):
         plots.save_figure(Figure(), tmp_path, "../escape")

@@ -21,7 +21,8 @@ import torch
 
 from procs import wait_for
 from seqlab import rundir
-from seqlab.checkpoint import PAUSE_ENV, load_checkpoint
+from seqlab.atomic import PAUSE_ENV
+from seqlab.checkpoint import load_checkpoint
 from seqlab.config import TrainConfig
 from seqlab.errors import TrainingDiverged
 from seqlab.train import TrainingInterrupted, run_config, run_dir, train

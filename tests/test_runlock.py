@@ -16,7 +16,7 @@ import pytest
 
 from procs import wait_for
 from seqlab import rundir, runlock
-from seqlab.checkpoint import PAUSE_ENV
+from seqlab.atomic import PAUSE_ENV
 from seqlab.config import TrainConfig
 
 FLAT = {

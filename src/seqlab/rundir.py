@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from seqlab.checkpoint import atomic_write_json, atomic_write_text
+from seqlab.atomic import atomic_write_json, atomic_write_text
 from seqlab.config import TrainConfig
 from seqlab.errors import DataValidationError
 

@@ -19,7 +19,7 @@ and metrics, interrupted and resumed or not.
 Faults: SIGINT / SIGTERM set a flag that the loop checks before each step; it then saves a
 checkpoint and raises ``TrainingInterrupted`` (exit code 130 / 143 in the CLI). A
 non-finite loss raises ``seqlab.errors.TrainingDiverged`` and keeps the last good
-checkpoint. An unwritable output folder raises ``checkpoint.OutputError``.
+checkpoint. An unwritable output folder raises ``seqlab.atomic.OutputError``.
 """
 
 from __future__ import annotations
@@ -36,14 +36,8 @@ from typing import Any
 import torch
 
 from seqlab import rundir, runlock
-from seqlab.checkpoint import (
-    check_writable,
-    clean_temporaries,
-    load_checkpoint,
-    load_weights,
-    save_checkpoint,
-    save_weights,
-)
+from seqlab.atomic import check_writable, clean_temporaries
+from seqlab.checkpoint import load_checkpoint, load_weights, save_checkpoint, save_weights
 from seqlab.config import TrainConfig
 from seqlab.errors import ConfigError, SeqlabError, TrainingDiverged
 from seqlab.evaluate import evaluate, evaluate_sums

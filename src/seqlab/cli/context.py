@@ -1,5 +1,5 @@
 """`seqlab context`: how much context trained text models use (thin wrapper over
-``seqlab.probes.context``)."""
+``seqlab.probes.context_summary`` and ``seqlab.report.context_figure``)."""
 
 from __future__ import annotations
 
@@ -34,26 +34,20 @@ def context(
 
     Example: seqlab context runs/text-lstm-3f9a1c2e7b runs/text-rnn-0c1d2e3f4a --out ctx.png
     """
-    from seqlab.probes.context import context_figure, context_use
+    from seqlab.probes.context_summary import context_use
+    from seqlab.report.context_figure import context_figure
 
     result = context_use(runs, tokens=tokens, tolerance=tolerance, boot=boot, seed=seed)
     if out_png is not None:
-        from seqlab.checkpoint import atomic_write_bytes
+        from seqlab.atomic import atomic_write_bytes
+        from seqlab.report.plots import png_bytes
 
-        atomic_write_bytes(out_png, _png(context_figure(result)))
+        atomic_write_bytes(out_png, png_bytes(context_figure(result)))
         result["figure"] = str(out_png)
     if json_out:
         typer.echo(json.dumps(result, indent=2))
         return
     typer.echo(_table(result))
-
-
-def _png(fig) -> bytes:
-    import io
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=150, facecolor="white")
-    return buf.getvalue()
 
 
 def _table(result: dict) -> str:

@@ -229,7 +229,7 @@ def gates(
 
     Example: seqlab gates runs/recall-lstm-3f9a1c2e7b "alice is hungry , then she drives to buy"
     """
-    from seqlab.checkpoint import atomic_write_bytes
+    from seqlab.atomic import atomic_write_bytes
     from seqlab.rundir import gate_trace
 
     g = gate_trace(run, text, layer=layer)
@@ -264,29 +264,12 @@ def _label(name: str) -> str:
 
 
 def _heatmap_png(g: dict[str, Any]) -> bytes:
-    """One panel per gate / state: units (rows) × steps (columns). Drawn on a
-    ``matplotlib.figure.Figure`` (no pyplot, as ``seqlab.report.plots``), rendered by Agg."""
-    import io
+    """One panel per gate / state, units (rows) × steps (columns), drawn by
+    ``plots.heatmaps``: the gates on one [0, 1] scale, a state on its own diverging one."""
+    from seqlab.report import plots
 
-    from matplotlib.figure import Figure
-
-    panels = g["panels"]
-    T = len(g["steps"])
-    fig = Figure(figsize=(max(6, 0.45 * T + 2), 1.9 * len(panels) + 0.8))
-    axes = fig.subplots(len(panels), 1, squeeze=False)
-    for ax, (name, m) in zip(axes[:, 0], panels.items(), strict=True):
-        if name in ("c", "h", "n", "g"):
-            lim = float(abs(m).max()) or 1.0
-            im = ax.imshow(m, aspect="auto", cmap="RdBu_r", vmin=-lim, vmax=lim)
-        else:
-            im = ax.imshow(m, aspect="auto", cmap="viridis", vmin=0.0, vmax=1.0)
-        ax.set_ylabel(f"{_label(name)}\nunit")
-        ax.set_xticks(range(T))
-        ax.set_xticklabels([])
-        fig.colorbar(im, ax=ax, pad=0.01)
-    axes[-1, 0].set_xticklabels(g["steps"], rotation=60, ha="right", fontsize=8)
-    fig.suptitle(f"{g['model']} gates and state per step — {g['run_id']}", fontsize=10)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    return buf.getvalue()
+    panels = {f"{_label(name)}\nunit": m for name, m in g["panels"].items()}
+    fig = plots.heatmaps(
+        panels, g["steps"], title=f"{g['model']} gates and state per step — {g['run_id']}"
+    )
+    return plots.png_bytes(fig)

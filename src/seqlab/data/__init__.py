@@ -10,7 +10,7 @@ options    typed task options from Python values or CLI strings
 """
 
 from seqlab.data.corpus import EOS, UNK, Corpus, Vocab, load_corpus, tokenize
-from seqlab.data.files import atomic_write_text, cache_dir, check_file, read_text, require_package
+from seqlab.data.files import cache_dir, check_file, read_text, require_package
 from seqlab.data.idx import fashion_mnist, read_idx
 from seqlab.data.sequences import LabelledSequences, read_sequences
 from seqlab.data.table import Table, read_csv
@@ -22,7 +22,6 @@ __all__ = [
     "LabelledSequences",
     "Table",
     "Vocab",
-    "atomic_write_text",
     "cache_dir",
     "check_file",
     "fashion_mnist",

@@ -27,7 +27,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from seqlab.data.files import atomic_write_text, cache_dir, read_text, require_package
+from seqlab.atomic import OutputError, atomic_write_text
+from seqlab.data.files import cache_dir, read_text, require_package
 from seqlab.errors import DataValidationError
 
 UNK, EOS = "<unk>", "<eos>"
@@ -125,7 +126,7 @@ def kjv_verses() -> list[str]:
                 f"`{KJV_PACKAGE}` (`apt-get install --reinstall -y {KJV_PACKAGE}`)."
             )
         text = "\n".join(verses) + "\n"
-        with contextlib.suppress(OSError):  # an unwritable cache costs 0.1 s next time
+        with contextlib.suppress(OutputError):  # an unwritable cache costs 0.1 s next time
             atomic_write_text(cache, text)
     return text.splitlines()
 

@@ -5,14 +5,12 @@ A message names the file, what is wrong and how to fix it, e.g.
     data/prices.csv: not UTF-8 text: byte 0xe9 at offset 1,204 (looks like latin-1 /
     cp1252). Fix: re-save the file as UTF-8, e.g. `iconv -f latin1 -t utf-8 in > out`.
 
-Writes that other runs may read (the corpus cache) go through ``atomic_write_text``: a
-temporary file in the same folder, then ``os.replace`` — nothing half-written is left.
+Writes that other runs may read (the corpus cache) go through ``seqlab.atomic``.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from seqlab.errors import DataValidationError
@@ -93,25 +91,6 @@ def read_text(path: str | os.PathLike, what: str = "text file") -> str:
             f"`iconv -f latin1 -t utf-8 {p.name} > {p.stem}-utf8{p.suffix}`."
         ) from None
     return text.removeprefix("\ufeff")
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` atomically: readers see the old file or the new
-    one, never a partial one; on any error the temporary file is removed."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a cache is for every run to read
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return p
 
 
 def cache_dir() -> Path:

@@ -27,7 +27,14 @@ from pathlib import Path
 import numpy as np
 
 from seqlab.data.files import check_file
-from seqlab.data.table import Table, first_non_numeric, numeric_values, read_csv, time_values
+from seqlab.data.table import (
+    Table,
+    first_non_numeric,
+    first_set,
+    numeric_values,
+    read_csv,
+    time_values,
+)
 from seqlab.errors import DataValidationError
 
 ID_NAMES = ("id", "sequence", "seq_id", "sequence_id", "series_id")
@@ -120,11 +127,11 @@ def read_csv_sequences(
     values = np.stack([numeric_values(table, c) for c in features], axis=1)  # (rows, D)
     lines = np.asarray(table.lines)
     for test, problem in ((np.isnan, "missing"), (np.isinf, "infinite")):
-        bad = test(values)
-        if bad.any():
-            i, j = np.argwhere(bad)[0]
+        found = first_set(test(values))
+        if found is not None:
+            count, i, j = found
             raise DataValidationError(
-                f"{p}: {int(bad.sum())} {problem} value(s) in the feature columns (first: line "
+                f"{p}: {count} {problem} value(s) in the feature columns (first: line "
                 f"{lines[i]}, column {features[j]!r}). Fix: replace them with numbers or "
                 "remove those rows."
             )

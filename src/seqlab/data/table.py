@@ -14,6 +14,7 @@ import io
 import math
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -122,12 +123,19 @@ def _numeric(cells: list[str]) -> np.ndarray | None:
     try:  # fast path: numpy parses plain numbers (and nan / inf) itself
         out = np.asarray(cells, dtype=np.float64)
     except ValueError:
-        out = np.empty(len(cells), dtype=np.float64)
-        for i, cell in enumerate(cells):
-            v = math.nan if is_missing(cell) else _float(cell)
-            if v is None:
-                return None
-            out[i] = v
+        return _cell_by_cell(cells, _float)
+    return None if np.isnan(out).all() else out
+
+
+def _cell_by_cell(cells: list[str], parse: Callable[[str], float | None]) -> np.ndarray | None:
+    """The slow path of a column parser: ``parse`` each cell (NaN where missing); None if a
+    cell does not parse or every cell is missing."""
+    out = np.empty(len(cells), dtype=np.float64)
+    for i, cell in enumerate(cells):
+        v = math.nan if is_missing(cell) else parse(cell)
+        if v is None:
+            return None
+        out[i] = v
     return None if np.isnan(out).all() else out
 
 
@@ -135,6 +143,15 @@ def _frozen(a: np.ndarray | None) -> np.ndarray | None:
     if a is not None:
         a.flags.writeable = False
     return a
+
+
+def first_set(mask: np.ndarray) -> tuple[int, int, int] | None:
+    """``(count, row, column)`` of a 2-D boolean mask over a table's rows × columns: how many
+    cells are set, and the first of them in file order (row-major); None if none is."""
+    if not mask.any():
+        return None
+    i, j = np.argwhere(mask)[0]
+    return int(mask.sum()), int(i), int(j)
 
 
 def first_non_numeric(table: Table, name: str) -> tuple[int, str] | None:
@@ -186,12 +203,7 @@ def _times(cells: list[str]) -> np.ndarray | None:
         out = stamps.astype(np.int64).astype(np.float64)
         out[np.isnat(stamps)] = math.nan
     except (ValueError, TypeError, Warning):
-        out = np.empty(len(cells), dtype=np.float64)
-        for i, cell in enumerate(cells):
-            v = math.nan if is_missing(cell) else parse_time(cell)
-            if v is None:
-                return None
-            out[i] = v
+        return _cell_by_cell(cells, parse_time)
     return None if np.isnan(out).all() else out
 
 

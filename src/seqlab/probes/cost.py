@@ -34,6 +34,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 
 import torch
 from torch import nn
@@ -181,6 +182,11 @@ def _device(model: nn.Module, device) -> torch.device:
     return torch.device(device) if device is not None else next(model.parameters()).device
 
 
+def _output_sum(model: SeqModel, x: torch.Tensor, path: str) -> torch.Tensor:
+    """The scalar whose backward the memory probes measure (its gradient is all ones)."""
+    return model(x, path=path).sum()
+
+
 def _sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -276,35 +282,30 @@ def activation_memory(
 
     This is the activation memory that grows with T; parameters are excluded (they exist
     whatever the sequence length) and the input batch counts when an operation saves it.
-    Device independent; on CUDA see also :func:`cuda_peak_bytes`.
+    Device independent; on CUDA :func:`cost_vs_length` also reports :func:`cuda_peak_bytes`.
     """
     x = _random_input(model, batch_size, seq_len, input_size, _device(model, device), seed)
-    return saved_bytes(lambda: model(x, path=path).sum(), model.parameters())
+    return saved_bytes(partial(_output_sum, model, x, path), model.parameters())
 
 
 def cuda_peak_bytes(
-    model: SeqModel,
-    batch_size: int,
-    seq_len: int,
-    input_size: int | None = None,
-    path: str = "auto",
-    device=None,
-    seed: int = 0,
+    run: Callable[[], torch.Tensor], params: Iterable[torch.Tensor], device: torch.device
 ) -> int | None:
-    """Peak CUDA memory allocated during one forward + backward, above what was allocated
-    before it (``torch.cuda.max_memory_allocated``). ``None`` when the model is not on CUDA."""
-    dev = _device(model, device)
-    if dev.type != "cuda":
+    """Peak CUDA memory allocated while ``run()`` and the gradient of its scalar output with
+    respect to ``params`` are computed, above what was allocated before
+    (``torch.cuda.max_memory_allocated``; ``.grad`` fields are left untouched). ``None`` when
+    ``device`` is not CUDA. The CUDA counterpart of :func:`saved_bytes`: it also counts the
+    kernels' workspace and what the backward pass allocates."""
+    if device.type != "cuda":
         return None
-    x = _random_input(model, batch_size, seq_len, input_size, dev, seed)
-    params = [p for p in model.parameters() if p.requires_grad]
-    torch.cuda.synchronize(dev)
-    base = torch.cuda.memory_allocated(dev)
-    torch.cuda.reset_peak_memory_stats(dev)
+    params = [p for p in params if p.requires_grad]
+    torch.cuda.synchronize(device)
+    base = torch.cuda.memory_allocated(device)
+    torch.cuda.reset_peak_memory_stats(device)
     with torch.enable_grad():
-        grads = torch.autograd.grad(model(x, path=path).sum(), params)
-    torch.cuda.synchronize(dev)
-    peak = torch.cuda.max_memory_allocated(dev) - base
+        grads = torch.autograd.grad(run(), params)
+    torch.cuda.synchronize(device)
+    peak = torch.cuda.max_memory_allocated(device) - base
     del grads
     return int(peak)
 
@@ -328,9 +329,12 @@ def cost_vs_length(
     rows = []
     for name, model in models.items():
         flops = flops_of(model)
+        dev = _device(model, device)
         for T in lengths:
             kw = dict(input_size=input_size, path=path, device=device, seed=seed)
             t = time_per_step(model, batch_size, T, repeats=repeats, warmup=warmup, **kw)
+            x = _random_input(model, batch_size, T, input_size, dev, seed)
+            loss = partial(_output_sum, model, x, path)
             rows.append(
                 {
                     "model": name,
@@ -341,8 +345,8 @@ def cost_vs_length(
                     "fwd_bwd_flops_per_step": flops["fwd_bwd"],
                     "forward_ms": t["forward_ms"],
                     "fwd_bwd_ms": t["fwd_bwd_ms"],
-                    "activation_bytes": activation_memory(model, batch_size, T, **kw),
-                    "cuda_peak_bytes": cuda_peak_bytes(model, batch_size, T, **kw),
+                    "activation_bytes": saved_bytes(loss, model.parameters()),
+                    "cuda_peak_bytes": cuda_peak_bytes(loss, model.parameters(), dev),
                 }
             )
     return rows

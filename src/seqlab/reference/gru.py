@@ -32,13 +32,9 @@ from seqlab.reference.activations import sigmoid, sigmoid_grad, tanh_grad
 
 
 @dataclass
-class GRULayerCache:
-    x: np.ndarray  # (T, B, D) the layer's input
+class GRULayerCache(stacked.LayerCache):
     gates: np.ndarray  # (T, B, 3H) r|z|n values
     h_n: np.ndarray  # (T, B, H) ĥ_n = W_hn h_{t−1} + b_hn
-    h: np.ndarray  # (T+1, B, H) h[0] = 0, h[t+1] = h_t
-    w_ih: np.ndarray
-    w_hh: np.ndarray
 
 
 def _layer_forward(x, w_ih, w_hh, b_ih, b_hh):
@@ -59,7 +55,7 @@ def _layer_forward(x, w_ih, w_hh, b_ih, b_hh):
         n += r * h_n[t]
         np.tanh(n, out=n)
         np.add(n, z * (h[t] - n), out=h[t + 1])  # (1 − z) n + z h_{t−1}
-    return h[1:], GRULayerCache(x, gates, h_n, h, w_ih, w_hh)
+    return h[1:], GRULayerCache(x, h, w_ih, w_hh, gates=gates, h_n=h_n)
 
 
 def _layer_backward(cache: GRULayerCache, dy):
@@ -78,9 +74,7 @@ def _layer_backward(cache: GRULayerCache, dy):
         d_h[t, :, : 2 * H] = d_x[t, :, : 2 * H]
         d_h[t, :, 2 * H :] = delta_n * r
         rec = dh * z + d_h[t] @ cache.w_hh
-    grads = stacked.weight_grads(d_x, cache.x, d_h, h[:-1])
-    dx = (d_x.reshape(T * B, -1) @ cache.w_ih).reshape(T, B, -1)  # (T, B, D)
-    return grads, dx
+    return stacked.layer_grads(d_x, cache.x, d_h, h[:-1], cache.w_ih)
 
 
 def forward(
@@ -90,6 +84,6 @@ def forward(
     return stacked.forward(x, params, num_layers, _layer_forward, _layer_backward)
 
 
-def backward(cache: stacked.StackCache, dy: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """``dy`` = ∂L/∂y (B, T, H) -> (gradients keyed like params, ∂L/∂x (B, T, D))."""
-    return stacked.backward(cache, dy)
+#: ``backward(cache, dy)``: ``dy`` = ∂L/∂y (B, T, H) -> (gradients keyed like params, ∂L/∂x
+#: (B, T, D)); the cache carries this module's ``_layer_backward``.
+backward = stacked.backward

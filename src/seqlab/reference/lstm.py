@@ -43,6 +43,8 @@ import numpy as np
 from seqlab.reference import stacked
 from seqlab.reference.activations import sigmoid, sigmoid_grad, tanh_grad
 
+# Restated here, not imported from seqlab.models.lstm (which needs torch): the reference is
+# the independent second implementation, and the tests check the two tables agree.
 VARIANT_BLOCKS: dict[str, tuple[str, ...]] = {
     "full": ("i", "f", "g", "o"),
     "nig": ("f", "g", "o"),
@@ -67,15 +69,11 @@ def _columns(blocks: tuple[str, ...], H: int) -> tuple[dict[str, slice], list[sl
 
 
 @dataclass
-class LSTMLayerCache:
+class LSTMLayerCache(stacked.LayerCache):
     variant: str
-    x: np.ndarray  # (T, B, D) the layer's input
     gates: np.ndarray  # (T, B, G·H) the learned gates' values (σ or tanh applied)
-    h: np.ndarray  # (T+1, B, H) h[0] = 0, h[t+1] = h_t
     c: np.ndarray  # (T+1, B, H) c[0] = 0, c[t+1] = c_t
     tanh_c: np.ndarray  # (T, B, H) tanh(c_t)
-    w_ih: np.ndarray
-    w_hh: np.ndarray
 
 
 def _gate_values(variant, cols, a):
@@ -110,7 +108,7 @@ def _layer_forward(x, w_ih, w_hh, b_ih, b_hh, variant="full"):
         np.add(f * c[t], i * g, out=c[t + 1])
         np.tanh(c[t + 1], out=tanh_c[t])
         np.multiply(o, tanh_c[t], out=h[t + 1])
-    return h[1:], LSTMLayerCache(variant, x, a, h, c, tanh_c, w_ih, w_hh)
+    return h[1:], LSTMLayerCache(x, h, w_ih, w_hh, variant=variant, gates=a, c=c, tanh_c=tanh_c)
 
 
 def _layer_backward(cache: LSTMLayerCache, dy):
@@ -135,9 +133,7 @@ def _layer_backward(cache: LSTMLayerCache, dy):
         d[:, cols["g"]] = dc * i * tanh_grad(g)
         e = dc * f
         r = d @ cache.w_hh
-    grads = stacked.weight_grads(delta, cache.x, delta, cache.h[:-1])
-    dx = (delta.reshape(T * B, -1) @ cache.w_ih).reshape(T, B, -1)  # (T, B, D)
-    return grads, dx
+    return stacked.layer_grads(delta, cache.x, delta, cache.h[:-1], cache.w_ih)
 
 
 def forward(
@@ -149,6 +145,6 @@ def forward(
     return stacked.forward(x, params, num_layers, _layer_forward, _layer_backward, variant=variant)
 
 
-def backward(cache: stacked.StackCache, dy: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """``dy`` = ∂L/∂y (B, T, H) -> (gradients keyed like params, ∂L/∂x (B, T, D))."""
-    return stacked.backward(cache, dy)
+#: ``backward(cache, dy)``: ``dy`` = ∂L/∂y (B, T, H) -> (gradients keyed like params, ∂L/∂x
+#: (B, T, D)); the cache carries this module's ``_layer_backward``.
+backward = stacked.backward

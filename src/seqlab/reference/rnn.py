@@ -14,26 +14,16 @@ the read-out) and through h_{t+1}. Sweeping t = T−1 … 0 with r_T = 0:
 
 The product with W_hh once per step is why gradients vanish or explode over long lags:
 ∂h_t/∂h_{t−k} is a product of k Jacobians diag(1 − h²) W_hh. The weight gradients are sums
-over steps, done once after the sweep (``stacked.weight_grads``).
+over steps, done once after the sweep (``stacked.layer_grads``).
 
 Parameters as torch.nn.RNN: ``weight_ih_l{l}`` (H, D_l), ``weight_hh_l{l}`` (H, H), biases (H,).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from seqlab.reference import stacked
-
-
-@dataclass
-class RNNLayerCache:
-    x: np.ndarray  # (T, B, D) the layer's input
-    h: np.ndarray  # (T+1, B, H) h[0] = 0, h[t+1] = h_t
-    w_ih: np.ndarray
-    w_hh: np.ndarray
 
 
 def _layer_forward(x, w_ih, w_hh, b_ih, b_hh):
@@ -45,10 +35,10 @@ def _layer_forward(x, w_ih, w_hh, b_ih, b_hh):
         a_t = a[t]
         a_t += h[t] @ w_hh.T
         np.tanh(a_t, out=h[t + 1])
-    return h[1:], RNNLayerCache(x, h, w_ih, w_hh)
+    return h[1:], stacked.LayerCache(x, h, w_ih, w_hh)
 
 
-def _layer_backward(cache: RNNLayerCache, dy):
+def _layer_backward(cache: stacked.LayerCache, dy):
     x, h, w_hh = cache.x, cache.h, cache.w_hh
     T, B, H = dy.shape
     delta = np.empty_like(dy)  # (T, B, H) ∂L/∂a_t for every step
@@ -57,9 +47,7 @@ def _layer_backward(cache: RNNLayerCache, dy):
         h_t = h[t + 1]
         np.multiply(dy[t] + r, 1.0 - h_t * h_t, out=delta[t])
         r = delta[t] @ w_hh
-    grads = stacked.weight_grads(delta, x, delta, h[:-1])
-    dx = (delta.reshape(T * B, H) @ cache.w_ih).reshape(T, B, -1)  # (T, B, D)
-    return grads, dx
+    return stacked.layer_grads(delta, x, delta, h[:-1], cache.w_ih)
 
 
 def forward(
@@ -69,6 +57,6 @@ def forward(
     return stacked.forward(x, params, num_layers, _layer_forward, _layer_backward)
 
 
-def backward(cache: stacked.StackCache, dy: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """``dy`` = ∂L/∂y (B, T, H) -> (gradients keyed like params, ∂L/∂x (B, T, D))."""
-    return stacked.backward(cache, dy)
+#: ``backward(cache, dy)``: ``dy`` = ∂L/∂y (B, T, H) -> (gradients keyed like params, ∂L/∂x
+#: (B, T, D)); the cache carries this module's ``_layer_backward``.
+backward = stacked.backward

@@ -26,6 +26,16 @@ NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
 @dataclass
+class LayerCache:
+    """What every cell keeps of one layer for its backward pass; cells add their own."""
+
+    x: np.ndarray  # (T, B, D_l) the layer's input
+    h: np.ndarray  # (T+1, B, H) h[0] = 0, h[t+1] = h_t
+    w_ih: np.ndarray
+    w_hh: np.ndarray
+
+
+@dataclass
 class StackCache:
     layer_backward: Callable
     layers: list[Any] = field(default_factory=list)  # one cell cache per layer, bottom first
@@ -67,20 +77,26 @@ def input_projection(x: np.ndarray, w_ih: np.ndarray, bias: np.ndarray) -> np.nd
     return z
 
 
-def weight_grads(
-    dz_x: np.ndarray, x: np.ndarray, dz_h: np.ndarray, h_prev: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The weight gradients of one layer as one product each, after the backward sweep.
+def layer_grads(
+    dz_x: np.ndarray, x: np.ndarray, dz_h: np.ndarray, h_prev: np.ndarray, w_ih: np.ndarray
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """What ``layer_backward`` returns, from the per-step gradients of the backward sweep,
+    as one product each.
 
     ``dz_x`` (T, B, G·H): ∂L/∂ of the input terms (x_t W_ihᵀ + b_ih) at every step;
     ``dz_h`` the same for the recurrent terms (h_{t−1} W_hhᵀ + b_hh) — equal for RNN and
-    LSTM, different in the GRU's n block. ``h_prev`` (T, B, H) holds h_{t−1}, zero at t = 0.
+    LSTM, different in the GRU's n block. ``x`` (T, B, D_l) is the layer's input, ``h_prev``
+    (T, B, H) holds h_{t−1}, zero at t = 0.
 
         ∂L/∂W_ih = Σ_t dz_x,tᵀ x_t        ∂L/∂b_ih = Σ_t Σ_b dz_x,t
         ∂L/∂W_hh = Σ_t dz_h,tᵀ h_{t−1}    ∂L/∂b_hh = Σ_t Σ_b dz_h,t
+        ∂L/∂x_t  = dz_x,t W_ih                                          (T, B, D_l)
+
+    Returns ``((dw_ih, dw_hh, db_ih, db_hh), dx)``.
     """
     rows_x = dz_x.reshape(-1, dz_x.shape[-1])  # (T·B, G·H)
     rows_h = dz_h.reshape(-1, dz_h.shape[-1])  # (T·B, G·H)
     dw_ih = rows_x.T @ x.reshape(-1, x.shape[-1])
     dw_hh = rows_h.T @ h_prev.reshape(-1, h_prev.shape[-1])
-    return dw_ih, dw_hh, rows_x.sum(axis=0), rows_h.sum(axis=0)
+    dx = (rows_x @ w_ih).reshape(*dz_x.shape[:2], -1)  # (T, B, D_l)
+    return (dw_ih, dw_hh, rows_x.sum(axis=0), rows_h.sum(axis=0)), dx

@@ -4,7 +4,9 @@ Figures are built on ``matplotlib.figure.Figure`` directly (no pyplot, no global
 registry, no GUI backend); PNGs are rendered by Agg. Each helper returns the Figure; the
 caller saves it with ``save_figure(fig, out_dir, name)``, which writes
 ``out_dir/figures/<name>.png`` and returns ``"figures/<name>.png"`` for the claim's
-``figure`` field. ``report.html`` inlines it.
+``figure`` field (atomically, ``seqlab.atomic``); ``png_bytes`` renders one for a caller
+that writes it itself. ``report.html`` inlines it. The chart kinds stay in one
+module (~400 lines) because they share one style: palette, sizes, titles, legends.
 
 Sizes: 8 in wide at 150 dpi (1200 px), so text stays readable when the page shows the
 figure 800 px wide. Colours are the Okabe–Ito colour-blind-safe palette, and each model
@@ -15,7 +17,7 @@ black, yellow) before any other family's.
 
 from __future__ import annotations
 
-import os
+import io
 import re
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,6 +30,8 @@ import numpy as np
 from matplotlib import ticker
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+
+from seqlab.atomic import atomic_write_bytes
 
 DPI = 150
 WIDTH = 8.0  # inches
@@ -93,10 +97,12 @@ class _Colors:
         return color
 
 
-def _floats(values: Any, what: str) -> np.ndarray:
+def _floats(values: Any, what: str, ndim: int = 1) -> np.ndarray:
+    """``values`` as a float array of ``ndim`` dimensions: a sequence, or rows × columns."""
     a = np.asarray(values, dtype=float)
-    if a.ndim != 1:
-        raise ValueError(f"{what} must be a 1-D sequence of numbers, got shape {a.shape}")
+    if a.ndim != ndim:
+        kind = "a 1-D sequence of numbers" if ndim == 1 else "a 2-D matrix (rows × columns)"
+        raise ValueError(f"{what} must be {kind}, got shape {a.shape}")
     return a
 
 
@@ -295,27 +301,15 @@ def _heatmap_axes(ax, m, row_labels, col_labels, cmap, vmin, vmax, annotate: boo
     if annotate is None:
         annotate = m.size <= 160
     if annotate:
-        lo, hi = im.norm.vmin, im.norm.vmax
         for (r, c), v in np.ndenumerate(m):
             if np.isfinite(v):
-                dark = (v - lo) / (hi - lo or 1.0) < 0.55
-                ax.text(
-                    c,
-                    r,
-                    f"{v:.2f}",
-                    ha="center",
-                    va="center",
-                    fontsize=8,
-                    color="white" if dark else "black",
-                )
+                # White on a dark cell, black on a light one: the cell's own luminance, so
+                # a diverging map (light in the middle) is read right too.
+                red, green, blue, _ = im.cmap(im.norm(v))
+                dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5
+                color = "white" if dark else "black"
+                ax.text(c, r, f"{v:.2f}", ha="center", va="center", fontsize=8, color=color)
     return im
-
-
-def _matrix(matrix: Any, what: str) -> np.ndarray:
-    m = np.asarray(matrix, dtype=float)
-    if m.ndim != 2:
-        raise ValueError(f"{what} must be a 2-D matrix (rows × columns), got shape {m.shape}")
-    return m
 
 
 def _within(m: np.ndarray, vmin: float | None, vmax: float | None) -> bool:
@@ -343,7 +337,7 @@ def heatmaps(
     it gets its own scale and colour bar — symmetric about 0 in the diverging ``RdBu_r``
     when it has both signs. ``row_labels`` is one list for all panels, a dict per panel, or
     None (0, 1, …)."""
-    mats = {name: _matrix(m, f"panel {name!r}") for name, m in panels.items()}
+    mats = {name: _floats(m, f"panel {name!r}", ndim=2) for name, m in panels.items()}
     for name, m in mats.items():
         if m.shape[1] != len(col_labels):
             raise ValueError(f"panel {name!r} has {m.shape[1]} columns, {len(col_labels)} labels")
@@ -387,21 +381,20 @@ def heatmaps(
     return fig
 
 
+def png_bytes(fig: Figure) -> bytes:
+    """``fig`` rendered as PNG at the report's resolution (``DPI``) on white."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
+    return buf.getvalue()
+
+
 def save_figure(fig: Figure, out_dir: str | Path, name: str) -> str:
     """Write ``fig`` to ``out_dir/figures/<name>.png`` atomically; return the relative path
     ``"figures/<name>.png"`` that goes into a claim's ``figure`` field."""
     name = name.removesuffix(".png")
     if not _NAME.match(name):
         raise ValueError(f"figure name {name!r}: use letters, digits, '.', '_' or '-'")
-    folder = Path(out_dir) / "figures"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.png"
-    tmp = folder / f".{name}.png.tmp-{os.getpid()}"
-    try:
-        fig.savefig(tmp, format="png", dpi=DPI, facecolor="white")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write_bytes(Path(out_dir) / "figures" / f"{name}.png", png_bytes(fig))
     return f"figures/{name}.png"
 
 

@@ -1,30 +1,21 @@
 """``write_report``: results dict -> ``results.json``, ``report.html``, ``summary.md``.
 
-Every file is written atomically (a temporary file in the same folder, then ``os.replace``),
-so an interrupted run never leaves a half-written report behind an old complete one.
+Every file is written atomically (``seqlab.atomic``: a temporary file in the same folder,
+then ``os.replace``), so an interrupted run never leaves a half-written report behind an
+old complete one; an unwritable folder is a ``seqlab.atomic.OutputError``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from seqlab.atomic import atomic_write_text
 from seqlab.report.html import render_html
 from seqlab.report.schema import check_results, plain
 from seqlab.report.summary import render_summary
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` via a temporary sibling and ``os.replace``."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def write_report(results: Mapping[str, Any], out_dir: str | Path) -> dict[str, Path]:
@@ -48,7 +39,7 @@ def write_report(results: Mapping[str, Any], out_dir: str | Path) -> dict[str, P
         "html": out / "report.html",
         "summary": out / "summary.md",
     }
-    write_atomic(paths["results"], text)
-    write_atomic(paths["html"], html)
-    write_atomic(paths["summary"], summary)
+    atomic_write_text(paths["results"], text)
+    atomic_write_text(paths["html"], html)
+    atomic_write_text(paths["summary"], summary)
     return paths

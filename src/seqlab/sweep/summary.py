@@ -15,12 +15,11 @@ import csv
 import io
 import json
 import math
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from seqlab.atomic import atomic_write_text
 from seqlab.sweep.driver import SweepResult
 
 __all__ = [
@@ -109,8 +108,8 @@ def write_summary(sweep: SweepResult, out: str | Path) -> tuple[Path, Path]:
         writer.writeheader()
         writer.writerows(rows)
     json_path, csv_path = out / "summary.json", out / "summary.csv"
-    _write_atomic(json_path, json.dumps(summary_document(sweep), indent=2, default=str) + "\n")
-    _write_atomic(csv_path, buffer.getvalue())
+    atomic_write_text(json_path, json.dumps(summary_document(sweep), indent=2, default=str) + "\n")
+    atomic_write_text(csv_path, buffer.getvalue())
     return json_path, csv_path
 
 
@@ -170,16 +169,3 @@ def _pm(mean: float | None, sd: float | None) -> str:
     if mean is None:
         return ""
     return _num(mean) if sd is None else f"{mean:.4g} ± {sd:.2g}"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

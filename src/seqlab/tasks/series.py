@@ -45,6 +45,7 @@ from seqlab.data.table import (
     Table,
     find_time_column,
     first_non_numeric,
+    first_set,
     numeric_values,
     read_csv,
     time_values,
@@ -208,11 +209,11 @@ class SeriesTask(Task):
         return target, covariates
 
     def _check_finite(self, values: np.ndarray, lines: np.ndarray) -> None:
-        bad = np.isinf(values)
-        if bad.any():
-            i, j = np.argwhere(bad)[0]
+        found = first_set(np.isinf(values))
+        if found is not None:
+            count, i, j = found
             raise DataValidationError(
-                f"{self.path}: column {self.columns[j]!r} holds {int(bad.sum())} infinite "
+                f"{self.path}: column {self.columns[j]!r} holds {count} infinite "
                 f"value(s) (first: line {lines[i]}, {values[i, j]}). Fix: replace them with "
                 "numbers, or empty those cells and choose --fill ffill|interpolate|drop."
             )
@@ -254,13 +255,11 @@ class SeriesTask(Task):
 
     def _fill_missing(self, values: np.ndarray, lines: np.ndarray) -> tuple:
         missing = np.isnan(values)
-        if not missing.any():
+        found = first_set(missing)
+        if found is None:
             return values, lines
-        i, j = np.argwhere(missing)[0]
-        count, cols = (
-            int(missing.sum()),
-            [c for k, c in enumerate(self.columns) if missing[:, k].any()],
-        )
+        count, i, j = found
+        cols = [c for k, c in enumerate(self.columns) if missing[:, k].any()]
         if self.fill is None:
             raise DataValidationError(
                 f"{self.path}: {count} missing value(s) in column(s) {', '.join(map(repr, cols))} "
