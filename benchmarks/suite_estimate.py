@@ -62,8 +62,8 @@ def main() -> None:
     try:
         for members in shapes.values():
             flat = {k: v for k, v in members[0].items() if k != "key"}
-            a = _cpu(flat, args.short, root)
-            b = _cpu(flat, args.long, root)
+            a = _cpu(flat, args.short, f"{root}/short")  # apart: a run may extend another
+            b = _cpu(flat, args.long, f"{root}/long")
             per_step = max(0.0, (b - a) / (args.long - args.short))
             fixed = max(0.0, a - args.short * per_step)
             cpu = 0.0
