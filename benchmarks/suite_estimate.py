@@ -4,9 +4,9 @@
         [--out benchmarks/suite-estimate-full.json]
 
 Every run the profile plans (``seqlab.suite.run.plan_runs``) is grouped by its *shape*: its
-config without seed and steps. One run of each shape is trained twice, for ``--short`` and
-``--long`` steps (one evaluation each, 1 thread), and its CPU time (``time.process_time``)
-measured: per step = (long − short) / (long − short steps), fixed = short − short steps ·
+config without seed and steps. One run of each shape is trained once untimed (2 steps: the
+one-time costs of a process) and then twice, for ``--short`` and ``--long`` steps (one evaluation each, 1 thread), and its CPU time
+(``time.process_time``) measured: per step = (long − short) / (long − short steps), fixed = short − short steps ·
 per step (start-up, data, the final evaluations). A planned run is estimated as fixed +
 steps · per step + (its evaluations − 1) · one evaluation, where one evaluation is taken as
 the fixed part (an overestimate: the fixed part also holds start-up). The sum over runs is
@@ -62,6 +62,7 @@ def main() -> None:
     try:
         for members in shapes.values():
             flat = {k: v for k, v in members[0].items() if k != "key"}
+            _cpu(flat, 2, f"{root}/warm")  # one-time costs: imports, kernels, evaluation sets
             a = _cpu(flat, args.short, f"{root}/short")  # apart: a run may extend another
             b = _cpu(flat, args.long, f"{root}/long")
             per_step = max(0.0, (b - a) / (args.long - args.short))

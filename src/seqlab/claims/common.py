@@ -236,13 +236,15 @@ def _where(r: dict) -> str:
 def window_parts(rows: list[dict], who: str = "FFNN") -> tuple[Part, Part]:
     """Blindness of window FFNNs from ``rows`` ``[{"window", "distance", "accuracy": est,
     "chance"}]`` (both kinds of rows must be present): (1) beyond the window (d > k) every
-    interval within chance ± ``AT_CHANCE`` (refuted if one lies above chance); (2) within
+    interval within chance ± ``AT_CHANCE`` (refuted if one lies wholly above chance +
+    ``AT_CHANCE``: an equivalence test, so a negligible, tightly measured excess over chance
+    refutes nothing); (2) within
     it (d ≤ k) every interval above chance (else inconclusive: a model that did not learn
     what it sees says nothing about what it cannot see)."""
     blind = [r for r in rows if r["distance"] > r["window"]]
     seeing = [r for r in rows if r["distance"] <= r["window"]]
     chance = rows[0]["chance"]
-    leaks = [r for r in blind if r["accuracy"]["lo"] > r["chance"]]
+    leaks = [r for r in blind if r["accuracy"]["lo"] > r["chance"] + AT_CHANCE]
     wide = [
         r
         for r in blind
@@ -251,7 +253,9 @@ def window_parts(rows: list[dict], who: str = "FFNN") -> tuple[Part, Part]:
     ]
     clause = f"the {who} is at chance beyond its window"
     if leaks:
-        lost = Part(clause, "refuted", "above chance: " + _where(leaks[0]))
+        lost = Part(
+            clause, "refuted", f"above chance {chance:.3g} + {AT_CHANCE}: " + _where(leaks[0])
+        )
     elif wide:
         lost = Part(
             clause,

@@ -28,8 +28,9 @@ CLAIM = Claim(
     rule=(
         "Two parts, over every window k and distance d measured (95% intervals over seeds). "
         "(1) beyond the window (d > k) the accuracy is at chance: supported if every such "
-        f"interval lies within chance ± {AT_CHANCE}, refuted if any lies above "
-        "chance (lower end > chance). (2) within the window (d ≤ k) it recalls, so the "
+        f"interval lies within chance ± {AT_CHANCE}, refuted if any lies wholly above "
+        f"chance + {AT_CHANCE} (lower end > chance + {AT_CHANCE}). (2) within the window "
+        "(d ≤ k) it recalls, so the "
         "failure is blindness, not an inability to learn: supported if every such interval "
         "lies above chance, else inconclusive (a model that did not learn what it sees says "
         "nothing about what it cannot see). Otherwise inconclusive."
