@@ -5,13 +5,13 @@
 
 Every run the profile plans (``seqlab.suite.run.plan_runs``) is grouped by its *shape*: its
 config without seed and steps. One run of each shape is trained once untimed (2 steps: the
-one-time costs of a process) and then twice, for ``--short`` and ``--long`` steps (one evaluation each, 1 thread), and its CPU time
-(``time.process_time``) measured: per step = (long − short) / (long − short steps), fixed = short − short steps ·
-per step (start-up, data, the final evaluations). A planned run is estimated as fixed +
-steps · per step + (its evaluations − 1) · one evaluation, where one evaluation is taken as
-the fixed part (an overestimate: the fixed part also holds start-up). The sum over runs is
-the CPU time of training; on a quiet 2-core machine the suite trains two runs at a time, so
-wall ≈ CPU / 2 (the claims' evidence, computed after training, comes on top; see the output).
+one-time costs of a process), then for ``--short`` and for ``--long`` steps (one evaluation
+each, 1 thread), and its CPU time (``time.process_time``) measured: per step = (long −
+short) / (long − short steps), fixed = short − short steps · per step (start-up, data, the
+final evaluations). A planned run is estimated as its evaluations · fixed + steps · per
+step (an overestimate: the fixed part also holds start-up). The sum over runs is the CPU
+time of training; on a quiet 2-core machine the suite trains two runs at a time, so wall ≈
+CPU / 2 (the claims' evidence, computed after training, comes on top).
 """
 
 from __future__ import annotations
