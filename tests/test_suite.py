@@ -23,7 +23,7 @@ def test_recall_sweeps_cover_the_grid_with_one_run_per_model_and_seed():
     runs = recall_runs(p)
     sweeps = {k: r for k, r in runs.items() if "-" in str(r["distance"])}
     recurrent = {r["model"] for r in sweeps.values() if r["model"] != "ffnn"}
-    assert len(sweeps) == len(p.seeds) * (len(p.windows) + len(recurrent) + 1)  # + rnn-noclip
+    assert len(sweeps) == len(p.seeds) * (len(p.windows) + len(recurrent)) + 1  # + rnn-noclip
     for r in sweeps.values():
         lo, hi = map(int, r["distance"].split("-"))
         assert lo == 2 and r["lead"] + hi == hi + 2  # T = 2 + the longest d

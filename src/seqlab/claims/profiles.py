@@ -1,9 +1,10 @@
 """Profiles of the evidence suite: how many seeds, which distances, how long to train.
 
-``quick`` is what ``make run`` runs: every claim gets a verdict in about 5 minutes on a quiet
-2-core CPU, with three seeds wherever a run costs seconds (recall, Alice, adding: intervals
-over seeds). ``full`` trains longer, on wider grids and on more text: hours on a CPU (the
-estimate and how it was made are in ``docs/design.md``), much less on a GPU or a Ray cluster.
+``quick`` is what ``make run`` runs: every claim gets a verdict in 5–7½ minutes on a quiet
+2-core CPU (estimated, ``docs/design.md`` "Time"), with three seeds wherever a run costs
+seconds (recall, Alice, adding, ablations: intervals over seeds). ``full`` trains longer, on
+wider grids and on whole corpora: about 3 hours on 2 CPU cores by the same estimate, much
+less on a GPU or a Ray cluster.
 ``smoke`` only exercises the plumbing (tests); its verdicts mean little and the report says so.
 
 The profiles are one table of data: ``QUICK`` in full, the others as the fields they change.
@@ -92,7 +93,7 @@ QUICK = Profile(
     name="quick",
     seeds=(0, 1, 2),
     hidden=64,
-    distances=(2, 3, 5, 8, 12, 20, 30, 50, 80),
+    distances=(2, 3, 5, 8, 12, 20, 30, 50),
     windows=(5, 15),
     ffnn_max_distance=30,
     recall_steps=600,
@@ -167,7 +168,7 @@ PROFILES: dict[str, Profile] = {
         text_hidden=200,
         text_layers=2,
         text_steps=8000,
-        context_tokens=1000,
+        context_tokens=500,
         context_ns=(1, 2, 5, 10, 20, 50, 100, 200, 500),
         image_limit=60_000,
         image_windows=(2, 4, 8, 14, 28),
