@@ -207,15 +207,23 @@ AT_CHANCE = 0.05  # "at chance": the whole 95% interval within chance ± this (a
 
 
 def drifts(name: str, fd: dict) -> Part:
-    """``name`` forgets within the grid: the upper end of its forgetting-distance interval
-    lies inside it (a model that never recalled, d½ below the grid, shows nothing)."""
+    """``name`` forgets within the grid: its forgetting-distance interval lies inside it
+    (an interval reaching below the grid means it may not have recalled even at the shortest
+    d, which shows nothing about forgetting)."""
     clause = f"the {name} forgets within d ≤ {fd['grid'][1]}"
     text = f"{name} d½ = {fmt_d(fd)}"
-    if fd["lo"] == 0.0:
-        return Part(clause, "inconclusive", text + ": it did not recall even at the shortest d")
-    if fd["hi"] is not None:
+    below, beyond = fd["lo"] == 0.0, fd["hi"] is None
+    if below and beyond:
+        why = "the interval spans the whole grid (the seeds disagree)"
+    elif below:
+        why = f"the interval reaches below d={fd['grid'][0]}: it may not have recalled at all"
+    elif beyond and fd["d"] is None:
+        why = "it did not drift within the distances tested"
+    elif beyond:
+        why = "the interval reaches beyond the distances tested"
+    else:
         return Part(clause, "supported", text)
-    return Part(clause, "inconclusive", text + ": it did not drift within the distances tested")
+    return Part(clause, "inconclusive", f"{text}: {why}")
 
 
 def keeps_longer(a: str, fa: dict, b: str, fb: dict) -> Part:
