@@ -3,7 +3,7 @@
 ``quick`` is what ``make run`` runs: every claim gets a verdict in 5–7½ minutes on a quiet
 2-core CPU (estimated, ``docs/design.md`` "Time"), with three seeds wherever a run costs
 seconds (recall, Alice, adding, ablations: intervals over seeds). ``full`` trains longer, on
-wider grids and on whole corpora: about 3–3½ hours on 2 CPU cores by the same estimate, much
+wider grids and on whole corpora: about 3½ hours on 2 CPU cores by the same estimate, much
 less on a GPU or a Ray cluster.
 ``smoke`` only exercises the plumbing (tests); its verdicts mean little and the report says so.
 
