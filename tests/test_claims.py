@@ -79,11 +79,13 @@ def blind_rows(blind_acc: float, seeing_acc: float) -> dict:
 
 
 def cost_rows(grow: int, lstm: int = 10_000) -> dict:
-    rows = [
-        {"window": k, "ffnn": 100 + grow * k, "rnn": 500, "lstm": lstm, "gru": 900}
-        for k in (1, 2, 4, 8)
-    ]
-    return {"words": rows, "frames": rows, "images": []}
+    def rows(slope: int) -> list[dict]:
+        return [
+            {"window": k, "ffnn": 100 + slope * k, "rnn": 500, "lstm": lstm, "gru": 900}
+            for k in (1, 2, 4, 8)
+        ]
+
+    return {"words": rows(grow), "frames": rows(2 * grow), "images": []}
 
 
 def depth_rows(slope: float) -> dict:
@@ -111,14 +113,15 @@ def grad_rows(rnn: float, lstm: float) -> dict:
     }
 
 
-def forgets_rows(lstm: float, rnn: float) -> dict:
-    return {
-        "recall": [
-            {"model": "lstm", "distance": 30, "accuracy": est(lstm), "chance": 0.25},
-            {"model": "rnn", "distance": 30, "accuracy": est(rnn), "chance": 0.25},
-        ],
-        "adding": [],
-    }
+def fd(d: float | None, lo: float | None = None, hi: float | None = None) -> dict:
+    """A forgetting distance on the grid 2 … 80 (None: beyond it)."""
+    lo = d if lo is None and d is not None else lo
+    hi = d if hi is None and d is not None else hi
+    return {"d": d, "lo": lo, "hi": hi, "level": 0.625, "grid": [2, 80], "method": "test"}
+
+
+def forgets_rows(lstm: dict, rnn: dict) -> dict:
+    return {"recall": [], "forgetting": {"lstm": lstm, "rnn": rnn}, "adding": []}
 
 
 def gates(i: float, f: float, o: float, seeds: int = 3) -> dict:
@@ -142,13 +145,31 @@ def gates(i: float, f: float, o: float, seeds: int = 3) -> dict:
     }
 
 
-def words(lstm: float, ffnn: float) -> dict:
+def text_rows(lstm=(20, 10, 50), rnn=(5, 2, 5), fall: float = 0.01) -> list[dict]:
+    def row(model, ctx):
+        return {
+            "corpus": "kjv",
+            "model": model,
+            "perplexity": 100.0,
+            "steps": 1000,
+            "valid_second_half": fall,
+            "trained": fall < 0.05,
+            "effective_context": dict(zip(("n", "lo", "hi"), ctx, strict=True)),
+        }
+
+    return [row("ffnn-k5", (5, 2, 5)), row("rnn", rnn), row("lstm", lstm)]
+
+
+def words(lstm: dict, rnn: dict, ffnn_beyond: float = 0.25, corpus=None) -> dict:
+    ffnn = [
+        {"model": "ffnn", "window": 5, "distance": d, "accuracy": est(a), "chance": 0.25}
+        for d, a in ((3, 0.99), (5, 0.99), (12, ffnn_beyond), (30, ffnn_beyond))
+    ]
     return {
-        "templates": [
-            {"model": "lstm", "distance": 12, "accuracy": est(lstm), "chance": 0.25},
-            {"model": "ffnn", "distance": 12, "accuracy": est(ffnn), "chance": 0.25},
-        ],
-        "corpus": [],
+        "corpora": ["kjv"],
+        "templates": ffnn,
+        "forgetting": {"lstm": lstm, "rnn": rnn, "ffnn-k5": fd(5.5, 5.2, 5.8)},
+        "corpus": text_rows() if corpus is None else corpus,
     }
 
 
@@ -167,8 +188,17 @@ def payoff(long_lstm: float, long_ffnn: float, short_lstm: float, short_ffnn: fl
     def half(d, lstm, ffnn):
         return {
             "distance": d,
-            "lstm": {"accuracy": est(lstm), "ms_per_step": 2.0},
-            "ffnn": {"accuracy": est(ffnn), "ms_per_step": 1.0},
+            "lstm": {
+                "accuracy": est(lstm),
+                "ms_per_step": 2.0,
+                "ms_per_step_interval": est(2.0, 0.1),
+            },
+            "ffnn": {
+                "accuracy": est(ffnn),
+                "window": 5,
+                "ms_per_step": 1.0,
+                "ms_per_step_interval": est(1.0, 0.1),
+            },
         }
 
     return {"long": half(30, long_lstm, long_ffnn), "short": half(3, short_lstm, short_ffnn)}
@@ -189,6 +219,7 @@ CASES = {
         "supported": depth_rows(1.0),
         "refuted": {
             "rows": [{"model": "rnn", "seq_len": T, "matmuls": 10 - T // 4} for T in (4, 8, 16)]
+            + [{"model": "ffnn", "seq_len": T, "matmuls": 2} for T in (4, 8, 16)]
         },
         "inconclusive": depth_rows(3.0),
     },
@@ -198,9 +229,9 @@ CASES = {
         "inconclusive": grad_rows(0.5, 0.5),
     },
     "rnn-forgets": {
-        "supported": forgets_rows(0.95, 0.26),
-        "refuted": forgets_rows(0.3, 0.9),
-        "inconclusive": forgets_rows(0.6, 0.59),
+        "supported": forgets_rows(fd(None), fd(10, 8, 12)),
+        "refuted": forgets_rows(fd(10, 8, 12), fd(40, 30, 50)),
+        "inconclusive": forgets_rows(fd(25, 15, 40), fd(20, 10, 30)),
     },
     "lstm-gates-roles": {
         "supported": gates(0.7, 0.7, 0.7),
@@ -208,9 +239,9 @@ CASES = {
         "inconclusive": gates(0.7, 0.12, 0.7),
     },
     "next-word-context": {
-        "supported": words(0.95, 0.25),
-        "refuted": words(0.90, 0.95),
-        "inconclusive": words(0.95, 0.40),
+        "supported": words(fd(None), fd(10, 8, 12)),
+        "refuted": words(fd(None), fd(10, 8, 12), ffnn_beyond=0.6),
+        "inconclusive": words(fd(None), fd(10, 8, 12), corpus=text_rows(fall=0.2)),
     },
     "lstm-costlier": {
         "supported": costs(0.5, 0.2),
@@ -315,3 +346,153 @@ def test_a_claim_is_supported_only_if_every_part_is(verdicts, expected):
 def test_a_part_with_an_unknown_verdict_is_refused():
     with pytest.raises(ValueError, match="verdict must be one of"):
         Part("x", "probably", "")
+
+
+# ---- each part of a claim is tested: contradicting it alone changes that part and the verdict --
+
+
+def _set(path: str, value):
+    """A mutation of the supported evidence: ``path`` ("a.0.b") set to ``value``."""
+
+    def apply(ev: dict) -> dict:
+        node = ev
+        *head, last = path.split(".")
+        for key in head:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        node[int(last) if isinstance(node, list) else last] = value
+        return ev
+
+    return apply
+
+
+def _both(*changes):
+    def apply(ev: dict) -> dict:
+        for path, value in changes:
+            ev = _set(path, value)(ev)
+        return ev
+
+    return apply
+
+
+def ctx(n: int, lo: int, hi: int) -> dict:
+    return {"n": n, "lo": lo, "hi": hi}
+
+
+CONTRADICTIONS = [
+    # (claim, the part contradicted, how, the part's verdict then)
+    (
+        "ffnn-window-blind",
+        "at chance beyond its window",
+        _set("rows.0.accuracy", est(0.6)),
+        "refuted",
+    ),
+    (
+        "ffnn-window-blind",
+        "recalls within its window",
+        _set("rows.1.accuracy", est(0.25)),
+        "inconclusive",
+    ),
+    (
+        "ffnn-window-cost",
+        "grows linearly",
+        lambda ev: {**ev, "words": cost_rows(0, lstm=50)["words"]},
+        "refuted",
+    ),
+    (
+        "ffnn-window-cost",
+        "faster for big inputs",
+        lambda ev: {**ev, "frames": cost_rows(5000)["words"]},
+        "refuted",
+    ),
+    ("ffnn-window-cost", "do not grow with the sequence", _set("words.3.lstm", 99), "refuted"),
+    (
+        "ffnn-window-cost",
+        "larger than the LSTM",
+        lambda ev: cost_rows(5000, lstm=10**9),
+        "inconclusive",
+    ),
+    ("rnn-unrolled-deep", "one layer per step", lambda ev: depth_rows(3.0), "inconclusive"),
+    ("rnn-unrolled-deep", "does not grow with T", _set("rows.5.matmuls", 9), "refuted"),
+    ("rnn-forgets", "RNN forgets within", _set("forgetting.rnn", fd(0.0)), "inconclusive"),
+    ("rnn-forgets", "keeps the cue longer", _set("forgetting.lstm", fd(4, 3, 5)), "refuted"),
+    (
+        "next-word-context",
+        "uses the cue beyond 5",
+        _both(("forgetting.lstm", fd(4, 3.5, 4.5)), ("forgetting.rnn", fd(2.5, 2.2, 2.8))),
+        "refuted",
+    ),
+    ("next-word-context", "RNN forgets within", _set("forgetting.rnn", fd(0.0)), "inconclusive"),
+    (
+        "next-word-context",
+        "keeps the cue longer",
+        _both(("forgetting.lstm", fd(30, 20, 40)), ("forgetting.rnn", fd(25, 15, 35))),
+        "inconclusive",
+    ),
+    ("next-word-context", "at chance beyond", _set("templates.3.accuracy", est(0.7)), "refuted"),
+    (
+        "next-word-context",
+        "recalls within",
+        _set("templates.0.accuracy", est(0.25)),
+        "inconclusive",
+    ),
+    (
+        "next-word-context",
+        "more than 5 tokens",
+        _both(
+            ("corpus.2.effective_context", ctx(5, 2, 5)),
+            ("corpus.1.effective_context", ctx(1, 1, 1)),
+        ),
+        "refuted",
+    ),
+    (
+        "next-word-context",
+        "more context than the RNN",
+        _set("corpus.1.effective_context", ctx(100, 100, 100)),
+        "refuted",
+    ),
+    (
+        "lstm-costlier",
+        "4× the parameters",
+        _both(("equal_hidden.0.params", 1), ("equal_hidden.0.flops_per_step", 1)),
+        "refuted",
+    ),
+    ("lstm-costlier", "more time", _set("equal_hidden.0.fwd_bwd_ms", est(0.1, 0.01)), "refuted"),
+    ("lstm-costlier", "more memory", _set("equal_hidden.0.activation_bytes", 1), "refuted"),
+    (
+        "memory-pays-off",
+        "more accurate beyond",
+        _set("long.lstm.accuracy", est(0.25)),
+        "inconclusive",
+    ),
+    ("memory-pays-off", "as accurate within", _set("short.ffnn.accuracy", est(0.5)), "refuted"),
+    (
+        "memory-pays-off",
+        "cheaper per training step",
+        _set("short.ffnn.ms_per_step_interval", est(5.0, 0.1)),
+        "refuted",
+    ),
+]
+
+
+@pytest.mark.parametrize(("cid", "part", "mutate", "verdict"), CONTRADICTIONS)
+def test_contradicting_one_part_changes_that_part_and_the_verdict(cid, part, mutate, verdict):
+    import copy
+
+    before = CLAIMS[cid].decide(copy.deepcopy(CASES[cid]["supported"]))
+    assert before.verdict == "supported" and all(p.verdict == "supported" for p in before.parts)
+    after = CLAIMS[cid].decide(mutate(copy.deepcopy(CASES[cid]["supported"])))
+    changed = [p for p in after.parts if p.verdict != "supported"]
+    assert [p.verdict for p in changed] == [verdict], [(p.name, p.verdict) for p in after.parts]
+    assert part in changed[0].name
+    assert after.verdict == verdict
+
+
+def test_every_part_of_my_claims_can_be_contradicted():
+    """Each part name of each claim above appears in CONTRADICTIONS."""
+    import copy
+
+    for cid in {c for c, *_ in CONTRADICTIONS}:
+        names = [p.name for p in CLAIMS[cid].decide(copy.deepcopy(CASES[cid]["supported"])).parts]
+        tested = [part for c, part, *_ in CONTRADICTIONS if c == cid]
+        for name in names:
+            assert any(t in name for t in tested), (cid, name)

@@ -96,7 +96,7 @@ def test_textbook_numbers_give_the_textbook_sentences():
     for sentence in (
         "further back than a window you can afford",
         "× less time than the LSTM's: then a window is enough",
-        "A window FFNN could not see past its window",
+        "A window FFNN (an MLP over the last k inputs) could not see past its window",
         "so the LSTM was slower",
         "its size grows with the window",
         "for any number of frames",

@@ -18,17 +18,25 @@ from seqlab.claims.profiles import PROFILES
 from seqlab.cli import main
 
 
-def test_recall_plan_keeps_sequence_length_fixed_across_distances():
+def test_recall_sweeps_cover_the_grid_with_one_run_per_model_and_seed():
     p = PROFILES["quick"]
     runs = recall_runs(p)
-    lengths = {r["lead"] + r["distance"] for r in runs.values()}
-    assert lengths == {max(p.distances) + 2}
+    sweeps = {k: r for k, r in runs.items() if "-" in str(r["distance"])}
+    recurrent = {r["model"] for r in sweeps.values() if r["model"] != "ffnn"}
+    assert len(sweeps) == len(p.seeds) * (len(p.windows) + len(recurrent)) + 1  # + rnn-noclip
+    for r in sweeps.values():
+        lo, hi = map(int, r["distance"].split("-"))
+        assert lo == 2 and r["lead"] + hi == hi + 2  # T = 2 + the longest d
+        assert hi == (p.ffnn_max_distance if r["model"] == "ffnn" else max(p.distances))
 
 
 def test_profiles_quick_and_full_follow_the_design():
-    assert len(PROFILES["full"].seeds) >= 3
-    assert max(PROFILES["quick"].distances) > max(PROFILES["quick"].windows)
-    assert min(PROFILES["quick"].distances) <= min(PROFILES["quick"].windows)
+    quick, full = PROFILES["quick"], PROFILES["full"]
+    assert len(full.seeds) >= 3 and len(quick.seeds) >= 3
+    assert len(quick.distances) >= 8 and max(full.distances) > max(quick.distances)
+    assert max(quick.distances) > max(quick.windows) and min(quick.distances) <= min(quick.windows)
+    assert quick.ffnn_max_distance > max(quick.windows)  # every FFNN is tested beyond its window
+    assert set(quick.text_corpora) == {"kjv", "fortunes-de"}
 
 
 def fake_claim(cid: str, evidence) -> types.ModuleType:
@@ -103,6 +111,52 @@ def test_run_writes_report_results_and_summary(smoke_report):
             assert (smoke_report / c["figure"]).stat().st_size > 0
     assert len(results["questions"]) == 3
     assert all(r["params"] > 0 for r in results["runs"])
+
+
+@pytest.mark.slow
+def test_two_fresh_runs_agree_on_everything_but_timing(smoke_report, tmp_path):
+    """Run values, evidence, parts and verdicts are identical across fresh invocations;
+    only what ``results.json`` marks as timing-dependent may differ."""
+    with pytest.raises(SystemExit) as e:
+        main(["run", "--profile", "smoke", "--out", str(tmp_path), "--jobs", "2"])
+    assert e.value.code in (0, None)
+    first, second = (json.loads((d / "results.json").read_text()) for d in (smoke_report, tmp_path))
+    assert "runs.*.train_seconds" in first["timing_dependent"]
+    marked = {c["id"]: c["timing_dependent"] for c in first["claims"]}
+    assert marked["lstm-costlier"] and marked["memory-pays-off"]
+    a, b = suite_run.without_timing(first), suite_run.without_timing(second)
+    for ca, cb in zip(a.pop("claims"), b.pop("claims"), strict=True):
+        assert ca == cb, ca["id"]
+    assert a == b
+    assert [r["value"] for r in first["runs"]] == [r["value"] for r in second["runs"]]
+
+
+def test_without_timing_removes_exactly_the_marked_numbers():
+    results = {
+        "timing_dependent": ["wall_seconds", "runs.*.train_seconds"],
+        "wall_seconds": 3.0,
+        "runs": [{"value": 0.5, "train_seconds": 1.0}],
+        "claims": [
+            {
+                "id": "c",
+                "verdict": "supported",
+                "reason": "fast",
+                "figure": "f.png",
+                "timing_dependent": ["rows.*.ms"],
+                "parts": [
+                    {"part": "a", "verdict": "supported", "reason": "x"},
+                    {"part": "b", "verdict": "supported", "reason": "1 ms", "timing": True},
+                ],
+                "evidence": {"rows": [{"ms": 1.0, "acc": 0.9}]},
+            }
+        ],
+    }
+    out = suite_run.without_timing(results)
+    assert out["runs"] == [{"value": 0.5}] and "wall_seconds" not in out
+    (c,) = out["claims"]
+    assert c["evidence"] == {"rows": [{"acc": 0.9}]}
+    assert [p["part"] for p in c["parts"]] == ["a"] and "verdict" not in c
+    assert results["runs"][0]["train_seconds"] == 1.0  # the input is left alone
 
 
 @pytest.mark.slow

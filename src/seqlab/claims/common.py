@@ -1,21 +1,41 @@
 """What the claims' evidence builders share: this invocation's runs by role, accuracy with
-its interval, interleaved timing, a seeded model, the recall-vs-distance figure.
+its interval, accuracy against distance with each model's forgetting distance, interleaved
+timing, a seeded model, the recall-vs-distance figure.
 
 ``Runs`` holds the finished runs of this invocation keyed by role (``seqlab.claims.plan``)
 and the profile; an evidence builder reads only from it, so the same builder runs on a
 real suite and on fixture runs in the tests.
+
+Accuracy against distance. A distance-sweep run (``plan.recall_key``) was trained on every
+d of a range; ``accuracy_by_distance`` evaluates it at each d of a grid on a test set of
+``eval_size`` sequences drawn for that d alone (same vocabulary and length T, the cue d
+inputs before the query), and ``sweep`` gives per d the mean over seeds with its interval
+(``stats.accuracy_interval``). The *forgetting distance* d½ of a model is where its mean
+accuracy first falls below halfway between perfect and chance, ``(1 + chance) / 2``,
+interpolated linearly in log d between the two grid points around the crossing
+(``stats.forgetting_distance``); its 95% interval comes from a bootstrap over seeds and over
+each seed's test examples.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from matplotlib.figure import Figure
 
+from seqlab.claims import plan
+from seqlab.claims.base import Part, fmt
 from seqlab.claims.profiles import Profile
-from seqlab.claims.stats import accuracy_interval, mean_interval
+from seqlab.claims.stats import (
+    accuracy_interval,
+    d_value,
+    fmt_d,
+    forgetting_distance,
+    mean_interval,
+)
+from seqlab.evaluate import evaluate_sums
 from seqlab.models import RECURRENT, ModelSpec, build_model
 from seqlab.probes import time_per_step
 from seqlab.report import plots
@@ -35,6 +55,7 @@ class Runs:
 
     results: Results
     profile: Profile
+    _by_distance: dict = field(default_factory=dict, compare=False, repr=False)
 
     def seeds(self, prefix: str) -> list[dict]:
         return [
@@ -58,6 +79,58 @@ class Runs:
     def mean_of(self, prefix: str, field: str = "value") -> dict | None:
         rs = self.seeds(prefix)
         return mean_interval([float(r[field]) for r in rs]) if rs else None
+
+    def per_distance(self, prefix: str, distances: tuple[int, ...]) -> list[dict[int, dict]]:
+        """Per seed of ``prefix``: ``{d: {"accuracy", "n"}}`` at each d of ``distances`` in
+        the run's range (``accuracy_by_distance``; computed once per run)."""
+        out = []
+        for r in self.seeds(prefix):
+            key = (r["run_dir"], distances)
+            if key not in self._by_distance:
+                self._by_distance[key] = accuracy_by_distance(r, distances)
+            out.append(self._by_distance[key])
+        return out
+
+    def sweep(self, prefix: str, distances: tuple[int, ...]) -> dict | None:
+        """Accuracy against distance of a distance-sweep run over the profile's seeds:
+        ``{"rows": [{"distance", "accuracy": est, "per_seed"}], "chance", "forgetting":
+        forgetting_distance(...)}``, or None when ``prefix`` has no finished run."""
+        seeds = self.per_distance(prefix, distances)
+        if not seeds:
+            return None
+        ds = [d for d in distances if all(d in s for s in seeds)]
+        chance = self.first(prefix)["chance"]
+        rows = [
+            {
+                "distance": d,
+                "accuracy": accuracy_interval([s[d]["accuracy"] for s in seeds], seeds[0][d]["n"]),
+                "per_seed": [s[d]["accuracy"] for s in seeds],
+            }
+            for d in ds
+        ]
+        acc = [[s[d]["accuracy"] for d in ds] for s in seeds]  # (seeds, len(ds))
+        n = [[s[d]["n"] for d in ds] for s in seeds]
+        return {
+            "rows": rows,
+            "chance": chance,
+            "forgetting": forgetting_distance(ds, acc, n, chance),
+        }
+
+
+def accuracy_by_distance(r: dict, distances: tuple[int, ...]) -> dict[int, dict]:
+    """``{d: {"accuracy", "n"}}``: the trained recall run ``r`` evaluated at each d of
+    ``distances`` within its training range, on a test set drawn for that d alone (the
+    run's task options with ``distance=d`` and the lead that keeps T unchanged)."""
+    cfg, model, task = trained_model(r)
+    out = {}
+    for d in distances:
+        if not task.d_min <= d <= task.d_max:
+            continue
+        opts = {**cfg.task_options, "distance": d, "lead": task.lead + task.d_max - d}
+        at_d = build_task(cfg.task, opts, cfg.seed)
+        sums = evaluate_sums(model, at_d, "test", batch_size=256, device=torch.device("cpu"))
+        out[d] = {"accuracy": sums.value(at_d.metric), "n": int(sums.n)}
+    return out
 
 
 def trained_model(r: dict) -> tuple[Any, torch.nn.Module, Any]:
@@ -100,26 +173,125 @@ def band(ests: list[dict | None]) -> dict[str, list]:
 
 
 def recall_figure(runs: Runs, with_ffnn: bool) -> Figure:
-    """Recall accuracy vs distance d, one line per model (95% bands), chance dashed; with
-    ``with_ffnn`` the FFNN windows too, each window k marked."""
+    """Recall accuracy vs distance d (log axis), one line per model through its measured
+    grid points (markers; 95% bands over seeds), chance and the halfway level dashed; with
+    ``with_ffnn`` the window FFNNs too, each window k marked."""
     p = runs.profile
     labels = ([f"ffnn-k{k}" for k in p.windows] if with_ffnn else []) + list(RECURRENT)
     series, chance = {}, None
     for label in labels:
-        ests, xs = [], []
-        for d in p.distances:
-            e = runs.accuracy(f"recall/{label}/d{d}")
-            if e is not None:
-                ests.append(e)
-                xs.append(d)
-                chance = runs.first(f"recall/{label}/d{d}")["chance"]
-        if ests:
-            series[label] = {"x": xs, **band(ests), "style": "o--" if "ffnn" in label else "o-"}
+        sw = runs.sweep(plan.recall_key(label, p), p.distances)
+        if sw is None or not sw["rows"]:
+            continue
+        chance = sw["chance"]
+        series[label] = {
+            "x": [r["distance"] for r in sw["rows"]],
+            **band([r["accuracy"] for r in sw["rows"]]),
+            "style": "o--" if "ffnn" in label else "o-",
+        }
+    marks = {"chance": chance, "halfway": (1 + chance) / 2} if chance is not None else None
     return plots.lines(
         series,
-        "distance d (inputs from cue to query)",
+        "distance d (inputs from cue to query, log scale)",
         "test accuracy",
-        title="Recall accuracy vs distance (95% intervals)",
-        hlines={"chance": chance} if chance is not None else None,
+        title=f"Recall accuracy vs distance (mean of {len(p.seeds)} seed(s), 95% intervals)",
+        logx=True,
+        hlines=marks,
         vlines={f"k={k}": k for k in p.windows} if with_ffnn else None,
     )
+
+
+# ----- parts several claims decide ----------------------------------------------------------
+
+AT_CHANCE = 0.05  # "at chance": the whole 95% interval within chance ± this (absolute)
+
+
+def drifts(name: str, fd: dict) -> Part:
+    """``name`` forgets within the grid: its forgetting-distance interval lies inside it
+    (an interval reaching below the grid means it may not have recalled even at the shortest
+    d, which shows nothing about forgetting)."""
+    clause = f"the {name} forgets within d ≤ {fd['grid'][1]}"
+    text = f"{name} d½ = {fmt_d(fd)}"
+    below, beyond = fd["lo"] == 0.0, fd["hi"] is None
+    if below and beyond:
+        why = "the interval spans the whole grid (the seeds disagree)"
+    elif below:
+        why = f"the interval reaches below d={fd['grid'][0]}: it may not have recalled at all"
+    elif beyond and fd["d"] is None:
+        why = "it did not drift within the distances tested"
+    elif beyond:
+        why = "the interval reaches beyond the distances tested"
+    else:
+        return Part(clause, "supported", text)
+    return Part(clause, "inconclusive", f"{text}: {why}")
+
+
+def keeps_longer(a: str, fa: dict, b: str, fb: dict) -> Part:
+    """``a``'s forgetting-distance interval lies above ``b``'s."""
+    clause = f"the {a} keeps the cue longer than the {b}"
+    text = f"{a} d½ = {fmt_d(fa)}, {b} d½ = {fmt_d(fb)}"
+    if d_value(fa["lo"]) > d_value(fb["hi"]):
+        return Part(clause, "supported", text)
+    if d_value(fa["hi"]) < d_value(fb["lo"]):
+        return Part(clause, "refuted", text)
+    return Part(clause, "inconclusive", text + " (intervals overlap)")
+
+
+def _where(r: dict) -> str:
+    return f"k={r['window']} d={r['distance']} {fmt(r['accuracy'])}"
+
+
+def window_parts(rows: list[dict], who: str = "FFNN") -> tuple[Part, Part]:
+    """Blindness of window FFNNs from ``rows`` ``[{"window", "distance", "accuracy": est,
+    "chance"}]`` (both kinds of rows must be present): (1) beyond the window (d > k) every
+    interval within chance ± ``AT_CHANCE`` (refuted if one lies wholly above chance +
+    ``AT_CHANCE``: an equivalence test, so a negligible, tightly measured excess over chance
+    refutes nothing); (2) within
+    it (d ≤ k) every interval above chance (else inconclusive: a model that did not learn
+    what it sees says nothing about what it cannot see)."""
+    blind = [r for r in rows if r["distance"] > r["window"]]
+    seeing = [r for r in rows if r["distance"] <= r["window"]]
+    chance = rows[0]["chance"]
+    leaks = [r for r in blind if r["accuracy"]["lo"] > r["chance"] + AT_CHANCE]
+    wide = [
+        r
+        for r in blind
+        if r["accuracy"]["lo"] < r["chance"] - AT_CHANCE
+        or r["accuracy"]["hi"] > r["chance"] + AT_CHANCE
+    ]
+    clause = f"the {who} is at chance beyond its window"
+    if leaks:
+        lost = Part(
+            clause, "refuted", f"above chance {chance:.3g} + {AT_CHANCE}: " + _where(leaks[0])
+        )
+    elif wide:
+        lost = Part(
+            clause,
+            "inconclusive",
+            f"not within chance {chance:.3g} ± {AT_CHANCE}: " + _where(wide[0]),
+        )
+    else:
+        best = max(blind, key=lambda r: r["accuracy"]["mean"])
+        lost = Part(
+            clause,
+            "supported",
+            f"all {len(blind)} (k, d) with d > k within chance {chance:.3g} ± {AT_CHANCE} "
+            f"(highest {_where(best)})",
+        )
+    clause = f"the {who} recalls within its window"
+    weak = [r for r in seeing if r["accuracy"]["lo"] <= r["chance"]]
+    if weak:
+        seen = Part(
+            clause,
+            "inconclusive",
+            "not above chance, so blindness cannot be told from a failure to learn: "
+            + _where(weak[0]),
+        )
+    else:
+        worst = min(seeing, key=lambda r: r["accuracy"]["mean"])
+        seen = Part(
+            clause,
+            "supported",
+            f"all {len(seeing)} (k, d) with d ≤ k above chance (lowest {_where(worst)})",
+        )
+    return lost, seen

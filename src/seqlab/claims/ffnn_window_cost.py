@@ -15,7 +15,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from seqlab.claims import plan
-from seqlab.claims.base import Claim, Decision, inconclusive, refuted, supported
+from seqlab.claims.base import Claim, Decision, Part, from_parts, inconclusive
 from seqlab.claims.common import Runs
 from seqlab.claims.stats import linear_fit
 from seqlab.models import RECURRENT
@@ -31,16 +31,24 @@ CLAIM = Claim(
         "an RNN or LSTM has the same size for any sequence length."
     ),
     rule=(
-        "supported if, for both input kinds, the FFNN's parameter count grows linearly in k "
-        "(least-squares r² > 0.99, slope > 0), the recurrent counts do not change with k, and "
-        "the FFNN whose window covers the whole sequence has more parameters than the LSTM of "
-        "the same hidden size; refuted if the FFNN count does not grow with k; otherwise "
-        "inconclusive."
+        "Four parts, on the parameter counts of real models (hidden size 128): (1) the FFNN's "
+        "count grows linearly in k for both input kinds (least-squares r² > 0.99, slope > 0; "
+        "refuted if a slope is ≤ 0); (2) it grows faster for frames than for words (slope "
+        "for 784-pixel frames > slope for 300-d word vectors, else refuted); (3) the RNN's "
+        "and LSTM's counts are the same for every k (else refuted); (4) the FFNN whose window "
+        "covers the whole sequence has more parameters than the LSTM (else inconclusive). "
+        "The claim is supported only if all four parts are, refuted if any is."
     ),
 )
 
 
 RUNS = (plan.images,)
+PARTS = (
+    "the FFNN grows linearly with its window",
+    "it grows faster for big inputs (frames)",
+    "the RNN and LSTM do not grow with the sequence",
+    "a whole-sequence window is larger than the LSTM",
+)
 H = 128
 INPUTS = (  # (kind, input size D, output size O, windows k)
     ("words", 300, 10_000, (1, 2, 5, 10, 20, 50)),
@@ -90,27 +98,35 @@ def _figure(ev: dict) -> Figure:
 
 
 def decide(evidence: dict) -> Decision:
-    notes = []
+    fits, parts = {}, []
     for kind in ("words", "frames"):
-        rows = evidence[kind]
-        fit = linear_fit([r["window"] for r in rows], [r["ffnn"] for r in rows])
-        if fit["slope"] <= 0:
-            return refuted(f"FFNN parameters do not grow with the window ({kind})")
-        if fit["r2"] <= 0.99:
-            return inconclusive(
-                f"FFNN parameters are not linear in k for {kind} (r²={fit['r2']:.3f})"
-            )
-        if len({r["lstm"] for r in rows}) != 1 or len({r["rnn"] for r in rows}) != 1:
-            return inconclusive(f"recurrent parameter counts changed with k ({kind})")
-        widest = max(rows, key=lambda r: r["window"])
-        if widest["ffnn"] <= widest["lstm"]:
-            return inconclusive(
-                f"at k={widest['window']} the FFNN ({widest['ffnn']:,}) is not larger than the "
-                f"LSTM ({widest['lstm']:,}) for {kind}"
-            )
-        notes.append(
-            f"{kind}: +{fit['slope']:,.0f} parameters per extra step, FFNN k={widest['window']} "
-            f"{widest['ffnn']:,} vs LSTM {widest['lstm']:,} "
-            f"({widest['ffnn'] / widest['lstm']:.1f}×)"
-        )
-    return supported("; ".join(notes))
+        rows = evidence.get(kind) or []
+        if len(rows) < 2:
+            return inconclusive(f"fewer than two windows measured for {kind}")
+        fits[kind] = linear_fit([r["window"] for r in rows], [r["ffnn"] for r in rows])
+    text = "; ".join(
+        f"{kind}: +{f['slope']:,.0f} parameters per step of window, r²={f['r2']:.4f}"
+        for kind, f in fits.items()
+    )
+    if any(f["slope"] <= 0 for f in fits.values()):
+        parts.append(Part(PARTS[0], "refuted", text))
+    else:
+        ok = all(f["r2"] > 0.99 for f in fits.values())
+        parts.append(Part(PARTS[0], "supported" if ok else "inconclusive", text))
+    words, frames = fits["words"]["slope"], fits["frames"]["slope"]
+    text = f"{frames:,.0f} per step for 784-pixel frames vs {words:,.0f} for 300-d words"
+    parts.append(Part(PARTS[1], "supported" if frames > words else "refuted", text))
+    fixed = all(len({r[m] for r in evidence[kind]}) == 1 for kind in fits for m in ("rnn", "lstm"))
+    widest = {k: max(evidence[k], key=lambda r: r["window"]) for k in fits}
+    text = ", ".join(
+        f"{k}: LSTM {w['lstm']:,}, RNN {w['rnn']:,} for every k" for k, w in widest.items()
+    )
+    parts.append(Part(PARTS[2], "supported" if fixed else "refuted", text))
+    text = ", ".join(
+        f"{k}: FFNN k={w['window']} {w['ffnn']:,} vs LSTM {w['lstm']:,} "
+        f"({w['ffnn'] / w['lstm']:.1f}×)"
+        for k, w in widest.items()
+    )
+    larger = all(w["ffnn"] > w["lstm"] for w in widest.values())
+    parts.append(Part(PARTS[3], "supported" if larger else "inconclusive", text))
+    return from_parts(*parts)

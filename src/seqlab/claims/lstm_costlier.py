@@ -16,7 +16,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from seqlab.claims import plan
-from seqlab.claims.base import Claim, Decision, fmt, inconclusive, refuted, supported
+from seqlab.claims.base import Claim, Decision, Part, fmt, from_parts, inconclusive
 from seqlab.claims.common import TIMING_THREADS, Runs, interleaved_ms, seeded_model
 from seqlab.claims.stats import difference
 from seqlab.models import RECURRENT, ModelSpec
@@ -33,15 +33,31 @@ CLAIM = Claim(
         "memory held for backpropagation."
     ),
     rule=(
-        "At equal hidden size: supported if the LSTM's forward+backward time per step exceeds "
-        "the RNN's (95% interval of the difference over repetitions above 0) and its FLOPs and "
-        "activation memory are larger; refuted if the LSTM is faster (difference below 0); "
-        "otherwise inconclusive. Equal-parameter-count costs are reported beside it."
+        "At equal hidden size, three parts: (1) about 4× the parameters and FLOPs: supported "
+        "if both ratios LSTM / RNN lie in [3, 5] (the shared output layer keeps them below 4), "
+        "refuted if both are ≤ 1; (2) more time per training step: supported if the 95% "
+        "interval of LSTM − RNN forward+backward time per step (over interleaved repetitions) "
+        "lies above 0, refuted if below 0; (3) more memory held for backpropagation: supported "
+        "if the measured activation memory is larger, else refuted. Otherwise inconclusive. "
+        "Equal-parameter-count costs are reported beside it."
     ),
 )
 
 
 RUNS = (plan.adding,)
+ABOUT_4X = (3.0, 5.0)
+PARTS = (
+    "about 4× the parameters and FLOPs",
+    "more time per training step",
+    "more memory held for backpropagation",
+)
+TIMING_DEPENDENT = (
+    "equal_hidden.*.fwd_bwd_ms",
+    "equal_params.*.fwd_bwd_ms",
+    "adding_training.*.train_seconds",
+    "adding_training.*.ms_per_step",
+)
+TIMING_PARTS = (PARTS[1],)
 D, O, B, WINDOW = 32, 10, 32, 5  # input size, outputs, batch, the FFNN's window
 MODELS = ("ffnn", "rnn", "gru", "lstm")
 
@@ -120,19 +136,25 @@ def decide(evidence: dict) -> Decision:
     if "lstm" not in rows or "rnn" not in rows:
         return inconclusive("LSTM and RNN costs were not both measured")
     lstm, rnn = rows["lstm"], rows["rnn"]
+    ratios = {
+        "parameters": lstm["params"] / rnn["params"],
+        "FLOPs": lstm["flops_per_step"] / rnn["flops_per_step"],
+    }
+    text = ", ".join(f"{k} {v:.2f}×" for k, v in ratios.items())
+    lo, hi = ABOUT_4X
+    if all(lo <= v <= hi for v in ratios.values()):
+        size = Part(PARTS[0], "supported", text)
+    elif all(v <= 1 for v in ratios.values()):
+        size = Part(PARTS[0], "refuted", text)
+    else:
+        size = Part(PARTS[0], "inconclusive", text + f", not all within [{lo}, {hi}]")
+
     diff = difference(lstm["fwd_bwd_ms"], rnn["fwd_bwd_ms"])
-    text = (
-        f"per step: LSTM {fmt(lstm['fwd_bwd_ms'])} ms vs RNN {fmt(rnn['fwd_bwd_ms'])} ms; "
-        f"FLOPs {lstm['flops_per_step'] / rnn['flops_per_step']:.2f}×, "
-        f"activation memory {lstm['activation_bytes'] / rnn['activation_bytes']:.2f}×, "
-        f"parameters {lstm['params'] / rnn['params']:.2f}×"
-    )
-    if diff["hi"] < 0:
-        return refuted(text)
-    more = (
-        lstm["flops_per_step"] > rnn["flops_per_step"]
-        and lstm["activation_bytes"] > rnn["activation_bytes"]
-    )
-    if diff["lo"] > 0 and more:
-        return supported(text)
-    return inconclusive(text)
+    text = f"LSTM {fmt(lstm['fwd_bwd_ms'])} ms vs RNN {fmt(rnn['fwd_bwd_ms'])} ms per time step"
+    v = "supported" if diff["lo"] > 0 else "refuted" if diff["hi"] < 0 else "inconclusive"
+    time = Part(PARTS[1], v, text)
+
+    mem = lstm["activation_bytes"] / rnn["activation_bytes"]
+    v = "supported" if mem > 1 else "refuted"
+    memory = Part(PARTS[2], v, f"activation memory {mem:.2f}× the RNN's")
+    return from_parts(size, time, memory)

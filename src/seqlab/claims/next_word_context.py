@@ -1,16 +1,30 @@
 """next-word-context: "When Alice is hungry, she drives to the store to buy …".
 
-Experiment: (1) templated sentences whose last word depends on a cue word d > 5 words back:
-accuracy of a 5-word FFNN window, an RNN and an LSTM; (2) word-level perplexity on a real
-corpus (the King James Bible) for the same three at a matched parameter count.
+Experiment. (1) Templated sentences whose last word depends on a cue word d words back
+(``seqlab.tasks.recall``, words): a 5-word window MLP (FFNN(5)), an RNN and an LSTM, each
+trained on every d of ``2 … max(alice_distances)`` and evaluated per d (``Runs.sweep``),
+with each model's forgetting distance d½. (2) Real text, in English (King James Bible) and
+German (fortunes-de): the same three trained for next-word prediction, then the context
+probe (``seqlab.probes.context``): the smallest n of kept tokens whose test loss is within
+1% of the full-context loss (the *effective context*, bootstrap interval over positions).
+
+Trained enough. A comparison of context use means something only for models that have
+learned: a text model counts as trained when its validation perplexity fell by less than
+``STILL_IMPROVING`` (relative) over the second half of its training (evaluations at every
+quarter). Otherwise the real-text parts are inconclusive, saying which model was still
+improving and by how much.
 
 Evidence: ``{"templates": [{"model", "window", "distance", "accuracy": est, "chance"}],
-"corpus": [{"model", "params", "perplexity", "unigram"}], "example": {...}}``; ``example``
-is each model's answer to one templated sentence. Figure: template accuracy per model.
+"forgetting": {label: forgetting distance}, "corpus": [{"corpus", "model", "params",
+"perplexity", "unigram", "valid_second_half", "trained", "effective_context": {"n", "lo",
+"hi"}}], "context": {corpus: {label: the probe's paper comparison}}, "example": {...}}``.
+Figure: template accuracy vs d per model, the 5-word window marked.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,27 +32,38 @@ import torch
 from matplotlib.figure import Figure
 
 from seqlab.claims import plan
-from seqlab.claims.base import Claim, Decision, fmt, inconclusive, refuted, supported
-from seqlab.claims.common import Runs, trained_model
-from seqlab.claims.plan import ALICE_WINDOW, model_label
-from seqlab.claims.stats import difference
+from seqlab.claims.base import Claim, Decision, Part, from_parts, inconclusive
+from seqlab.claims.common import Runs, band, drifts, keeps_longer, trained_model, window_parts
+from seqlab.claims.plan import ALICE_WINDOW, model_label, text_key
+from seqlab.claims.stats import d_value, fmt_d
+from seqlab.probes.context import context_use
 from seqlab.report import plots
+from seqlab.rundir import METRICS_JSONL
 
 CLAIM = Claim(
     id="next-word-context",
     title='"When Alice is hungry … she buys": context from early words',
     statement=(
         'In "When Alice is hungry, she drives to the nearest store to buy …" an LSTM uses '
-        'the early word ("hungry" → "food"), an RNN drifts, and a 5-word FFNN window never '
-        "saw it."
+        'the early word ("hungry" → "food") beyond a 5-word window, an RNN drifts sooner, and '
+        "a 5-word FFNN window (window MLP) never sees it; on real English and German text "
+        "the LSTM uses more context than the FFNN's 5 words and than the RNN."
     ),
     rule=(
-        "On the templated sentences: supported if the LSTM beats the 5-word FFNN (interval of "
-        "the accuracy difference above 0) and the FFNN is not above chance (the lower end of its "
-        "interval at or below chance); refuted if the FFNN matches or beats the LSTM "
-        "(difference interval below or containing 0 with the FFNN above chance); otherwise "
-        "inconclusive. The corpus perplexities are reported "
-        "beside it (lower is better)."
+        "Templated sentences (accuracy vs cue distance d; forgetting distance d½ where "
+        "accuracy falls to (1 + chance)/2, 95% bootstrap interval over seeds and examples): "
+        "(1) the LSTM uses the cue beyond 5 words: supported if its d½ interval lies above 5, "
+        "refuted if below 5; (2) the RNN drifts within the distances tested (upper end of its "
+        "d½ interval inside the grid); (3) the LSTM keeps the cue longer than the RNN (d½ "
+        "intervals separated); (4) the FFNN(5) is at chance for every d > 5 (interval within "
+        "chance ± 0.05; refuted if wholly above chance + 0.05) and (5) recalls for d ≤ 5. "
+        "Real text, per "
+        "corpus, from the context probe's effective context (95% interval): (6) the LSTM uses "
+        "more than 5 tokens (lower end > 5; refuted if upper end ≤ 5) and (7) more than the "
+        "RNN (LSTM lower end > RNN upper end; refuted if LSTM upper end < RNN lower end) — "
+        "decided only when all three models are trained (validation perplexity fell by less "
+        "than 5% over the second half of training), else inconclusive. Supported only if "
+        "every part is; refuted if any part is; otherwise inconclusive."
     ),
 )
 
@@ -46,6 +71,7 @@ CLAIM = Claim(
 RUNS = (plan.alice, plan.text)
 LABELS = (f"ffnn-k{ALICE_WINDOW}", "rnn", "lstm")
 SENTENCE_SEED = 7  # which Alice sentence the example shows
+STILL_IMPROVING = 0.05  # relative fall of validation perplexity over the second half
 
 
 def _model(label: str) -> str:
@@ -54,39 +80,98 @@ def _model(label: str) -> str:
 
 def evidence(runs: Runs) -> tuple[dict, Figure]:
     p = runs.profile
-    templates = []
+    templates, forgetting, series, chance = [], {}, {}, None
     for label in LABELS:
-        est = runs.accuracy(f"alice/{label}")
-        if est is not None:
+        sweep = runs.sweep(f"alice/{label}", p.alice_distances)
+        if sweep is None:
+            continue
+        chance = sweep["chance"]
+        forgetting[label] = sweep["forgetting"]
+        for row in sweep["rows"]:
             templates.append(
                 {
                     "model": _model(label),
                     "window": ALICE_WINDOW if label.startswith("ffnn") else None,
-                    "distance": p.alice_distance,
-                    "accuracy": est,
-                    "chance": runs.first(f"alice/{label}")["chance"],
+                    "distance": row["distance"],
+                    "accuracy": row["accuracy"],
+                    "chance": chance,
                 }
             )
-    corpus = []
-    for label in LABELS:
-        rs = runs.seeds(f"text/{label}")
-        if rs:
-            corpus.append(
+        series[label] = {
+            "x": [r["distance"] for r in sweep["rows"]],
+            **band([r["accuracy"] for r in sweep["rows"]]),
+            "style": "o--" if label.startswith("ffnn") else "o-",
+        }
+    corpus, context = _corpus(runs)
+    ev = {
+        "corpora": list(p.text_corpora),
+        "templates": templates,
+        "forgetting": forgetting,
+        "corpus": corpus,
+        "context": context,
+        "example": _example(runs),
+    }
+    figure = plots.lines(
+        series,
+        "cue distance d (words from the cue to 'buy', log scale)",
+        "test accuracy",
+        title=f'"When Alice is hungry … buy": accuracy vs cue distance ({len(p.seeds)} seeds)',
+        logx=True,
+        hlines={"chance": chance, "halfway": (1 + chance) / 2} if chance is not None else None,
+        vlines={f"FFNN window {ALICE_WINDOW}": ALICE_WINDOW},
+    )
+    return ev, figure
+
+
+def valid_second_half(run_dir: str | Path, steps: int) -> float | None:
+    """Relative fall of the validation value from the evaluation nearest half of training
+    to the last one (``1 − last / half``), from the run's metrics log."""
+    path = Path(run_dir) / METRICS_JSONL
+    if not path.exists():
+        return None
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = [r for r in rows if r.get("valid_value") is not None]
+    if len(rows) < 2:
+        return None
+    half = min(rows, key=lambda r: abs(r["step"] - steps / 2))
+    last = max(rows, key=lambda r: r["step"])
+    if half is last:
+        return None
+    return 1.0 - last["valid_value"] / half["valid_value"]
+
+
+def _corpus(runs: Runs) -> tuple[list[dict], dict[str, dict]]:
+    """Per corpus and model: perplexity, whether it was trained, its effective context."""
+    p = runs.profile
+    rows, context = [], {}
+    for corpus in p.text_corpora:
+        found = {label: runs.seeds(text_key(corpus, label)) for label in LABELS}
+        found = {label: rs for label, rs in found.items() if rs}
+        if not found:
+            continue
+        dirs = [r["run_dir"] for rs in found.values() for r in rs]
+        probe = context_use(dirs, tokens=p.context_tokens, ns=p.context_ns)["models"]
+        context[corpus] = {}
+        for label, rs in found.items():
+            m = probe[f"ffnn({ALICE_WINDOW})" if label.startswith("ffnn") else label]
+            falls = [valid_second_half(r["run_dir"], r["steps"]) for r in rs]
+            known = [f for f in falls if f is not None]
+            fall = max(known) if known else None
+            rows.append(
                 {
-                    "model": _model(label),
+                    "corpus": corpus,
+                    "model": label,
                     "params": rs[0]["params"],
                     "perplexity": float(np.mean([x["value"] for x in rs])),
                     "unigram": rs[0]["baselines"].get("unigram", rs[0]["chance"]),
+                    "steps": rs[0]["steps"],
+                    "valid_second_half": fall,
+                    "trained": fall is not None and fall < STILL_IMPROVING,
+                    "effective_context": m["effective_context"],
                 }
             )
-    ev = {"templates": templates, "corpus": corpus, "example": _example(runs)}
-    figure = plots.bars(
-        {"templates (accuracy)": {t["model"]: t["accuracy"] for t in templates}},
-        "test accuracy",
-        title=f'"When Alice is hungry … buy": cue {p.alice_distance} words back',
-        hline=templates[0]["chance"] if templates else None,
-    )
-    return ev, figure
+            context[corpus][label] = m["paper_comparison"]
+    return rows, context
 
 
 def _example(runs: Runs) -> dict:
@@ -110,27 +195,68 @@ def _example(runs: Runs) -> dict:
     return ex
 
 
-def decide(evidence: dict) -> Decision:
-    at = {r["model"]: r for r in evidence["templates"]}
-    if "lstm" not in at or "ffnn" not in at:
-        return inconclusive("LSTM and FFNN were not both run on the templates")
-    lstm, ffnn = at["lstm"], at["ffnn"]
-    diff = difference(lstm["accuracy"], ffnn["accuracy"])
-    text = (
-        f"d={lstm['distance']}: LSTM {fmt(lstm['accuracy'])}, FFNN(5) {fmt(ffnn['accuracy'])}"
-        + (f", RNN {fmt(at['rnn']['accuracy'])}" if "rnn" in at else "")
-        + f" (chance {ffnn['chance']:.3g})"
-    )
-    corpus = evidence.get("corpus") or []
-    if corpus:
-        text += "; corpus perplexity: " + ", ".join(
-            f"{r['model']} {r['perplexity']:.1f}" for r in corpus
+def _ctx(e: dict) -> str:
+    return f"{e['n']} [{e['lo']}, {e['hi']}]"
+
+
+def _text_parts(corpus: str, rows: list[dict]) -> list[Part]:
+    """(6) the LSTM uses more than 5 tokens and (7) more than the RNN, on ``corpus``."""
+    at = {r["model"]: r for r in rows}
+    more5 = f"on {corpus} the LSTM uses more than {ALICE_WINDOW} tokens"
+    more_rnn = f"on {corpus} the LSTM uses more context than the RNN"
+    if "lstm" not in at or "rnn" not in at:
+        why = "the LSTM and the RNN were not both trained on it"
+        return [Part(more5, "inconclusive", why), Part(more_rnn, "inconclusive", why)]
+    untrained = [r for r in rows if not r["trained"]]
+    if untrained:
+        why = "under-trained, validation perplexity still falling over the second half: " + (
+            ", ".join(
+                f"{r['model']} "
+                + ("unknown" if r["valid_second_half"] is None else f"{r['valid_second_half']:.0%}")
+                + f" after {r['steps']} steps"
+                for r in untrained
+            )
         )
-    ffnn_at_chance = ffnn["accuracy"]["lo"] <= ffnn["chance"]
-    if diff["lo"] > 0 and ffnn_at_chance:
-        return supported(text)
-    if diff["hi"] <= 0 or (
-        diff["lo"] <= 0 <= diff["hi"] and ffnn["accuracy"]["lo"] > ffnn["chance"]
-    ):
-        return refuted(text)
-    return inconclusive(text)
+        return [Part(more5, "inconclusive", why), Part(more_rnn, "inconclusive", why)]
+    lstm, rnn = at["lstm"]["effective_context"], at["rnn"]["effective_context"]
+    text5 = f"LSTM effective context {_ctx(lstm)} tokens (test perplexity " + (
+        f"{at['lstm']['perplexity']:.1f})"
+    )
+    v5 = "supported" if lstm["lo"] > ALICE_WINDOW else "refuted" if lstm["hi"] <= 5 else None
+    text_rnn = f"LSTM {_ctx(lstm)} vs RNN {_ctx(rnn)} tokens"
+    v_rnn = "supported" if lstm["lo"] > rnn["hi"] else "refuted" if lstm["hi"] < rnn["lo"] else None
+    return [
+        Part(more5, v5 or "inconclusive", text5 + ("" if v5 else ": the interval reaches 5")),
+        Part(more_rnn, v_rnn or "inconclusive", text_rnn + ("" if v_rnn else ": overlap")),
+    ]
+
+
+def decide(evidence: dict) -> Decision:
+    fg = evidence.get("forgetting") or {}
+    ffnn_label = f"ffnn-k{ALICE_WINDOW}"
+    if "lstm" not in fg or "rnn" not in fg or ffnn_label not in fg:
+        return inconclusive("the LSTM, the RNN and the FFNN(5) were not all run on the templates")
+    lstm = fg["lstm"]
+    clause = f"the LSTM uses the cue beyond {ALICE_WINDOW} words"
+    text = f"LSTM d½ = {fmt_d(lstm)} words"
+    if d_value(lstm["lo"]) > ALICE_WINDOW:
+        uses = Part(clause, "supported", text)
+    elif d_value(lstm["hi"]) < ALICE_WINDOW:
+        uses = Part(clause, "refuted", text)
+    else:
+        uses = Part(clause, "inconclusive", text + ": the interval reaches 5")
+    rows = [r for r in evidence["templates"] if r["model"] == "ffnn"]
+    parts = [
+        uses,
+        drifts("RNN", fg["rnn"]),
+        keeps_longer("LSTM", lstm, "RNN", fg["rnn"]),
+        *window_parts(rows, who="FFNN(5)"),
+    ]
+    by_corpus: dict[str, list[dict]] = {}
+    for r in evidence.get("corpus") or []:
+        by_corpus.setdefault(r["corpus"], []).append(r)
+    for corpus in evidence.get("corpora") or sorted(by_corpus):
+        parts += _text_parts(corpus, by_corpus.get(corpus, []))
+    if not by_corpus:
+        parts.append(Part("on real text the LSTM uses more context", "inconclusive", "no text run"))
+    return from_parts(*parts)

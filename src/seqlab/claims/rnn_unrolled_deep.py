@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from seqlab.claims.base import Claim, Decision, inconclusive, refuted, supported
+from seqlab.claims.base import Claim, Decision, Part, from_parts, inconclusive
 from seqlab.claims.common import Runs, seeded_model
 from seqlab.claims.stats import linear_fit
 from seqlab.models import ModelSpec
@@ -25,10 +25,11 @@ CLAIM = Claim(
         "backpropagation through time runs through T layers."
     ),
     rule=(
-        "supported if the RNN's number of matrix products between the first input and the "
-        "output grows linearly with T (r² > 0.99, about one product per step: slope in "
-        "[0.9, 1.1]) while the window FFNN's stays constant; refuted if the RNN's does not "
-        "grow with T; otherwise inconclusive."
+        "Two parts: (1) the RNN's number of matrix products between the first input and the "
+        "output grows linearly with T, about one per step: supported if r² > 0.99 and the "
+        "slope is in [0.9, 1.1], refuted if it does not grow; (2) the window FFNN's stays "
+        "constant: supported if it is the same for every T, else refuted. Otherwise "
+        "inconclusive."
     ),
 )
 
@@ -78,20 +79,25 @@ def decide(evidence: dict) -> Decision:
     rows = evidence["rows"]
     rnn = sorted((r for r in rows if r["model"] == "rnn"), key=lambda r: r["seq_len"])
     ffnn = [r for r in rows if r["model"] == "ffnn"]
-    if len(rnn) < 3:
-        return inconclusive("fewer than three sequence lengths measured")
+    if len(rnn) < 3 or not ffnn:
+        return inconclusive("fewer than three sequence lengths, or no FFNN, measured")
     fit = linear_fit([r["seq_len"] for r in rnn], [r["matmuls"] for r in rnn])
-    if fit["slope"] <= 0:
-        return refuted("the RNN's path length does not grow with T")
-    ffnn_const = len({r["matmuls"] for r in ffnn}) <= 1
-    if fit["r2"] > 0.99 and 0.9 <= fit["slope"] <= 1.1 and ffnn_const:
-        lo, hi = rnn[0], rnn[-1]
-        return supported(
-            f"RNN: {lo['matmuls']} matrix products on the path at T={lo['seq_len']}, "
-            f"{hi['matmuls']} at T={hi['seq_len']} (slope {fit['slope']:.2f} per step, "
-            f"r²={fit['r2']:.4f}); the FFNN's path stays at "
-            f"{ffnn[0]['matmuls'] if ffnn else 'n/a'} for every T"
-        )
-    return inconclusive(
-        f"slope {fit['slope']:.2f}, r²={fit['r2']:.3f}, FFNN constant: {ffnn_const}"
+    lo, hi = rnn[0], rnn[-1]
+    text = (
+        f"{lo['matmuls']} matrix products at T={lo['seq_len']}, {hi['matmuls']} at "
+        f"T={hi['seq_len']} (slope {fit['slope']:.2f} per step, r²={fit['r2']:.4f})"
     )
+    if fit["r2"] > 0.99 and 0.9 <= fit["slope"] <= 1.1:
+        deep = Part("the RNN's path grows one layer per step", "supported", text)
+    elif fit["slope"] <= 0:
+        deep = Part("the RNN's path grows one layer per step", "refuted", text)
+    else:
+        deep = Part("the RNN's path grows one layer per step", "inconclusive", text)
+    counts = sorted({r["matmuls"] for r in ffnn})
+    text = f"{counts} matrix products for T in {[r['seq_len'] for r in ffnn]}"
+    shallow = Part(
+        "the window FFNN's path does not grow with T",
+        "supported" if len(counts) == 1 else "refuted",
+        text,
+    )
+    return from_parts(deep, shallow)

@@ -33,6 +33,11 @@ def _sign(a: dict, b: dict) -> int:
     return 1 if d["lo"] > 0 else -1 if d["hi"] < 0 else 0
 
 
+def _by_sign(a: dict, b: dict, above: str, below: str, unsettled: str) -> str:
+    """The phrase for ``a`` above ``b``, below it, or not settled (``_sign``)."""
+    return {1: above, -1: below, 0: unsettled}[_sign(a, b)]
+
+
 def _lead(c: dict, by_verdict: dict[str, str]) -> str:
     """The claim's reason, introduced by what its verdict says, and the verdict."""
     return by_verdict[c["verdict"]] + c["reason"] + " " + _verdict(c) + "."
@@ -47,7 +52,8 @@ def _long_range(long: dict) -> str:
     where = f"with the cue {d} steps back" + (
         f", beyond the FFNN's {k}-step window" if k is not None and d > k else ""
     )
-    nums = f"the LSTM reached {_acc(lstm['accuracy'])} accuracy, the FFNN {_acc(ffnn['accuracy'])}"
+    mlp = f"the window MLP (k={k})" if k is not None else "the FFNN"
+    nums = f"the LSTM reached {_acc(lstm['accuracy'])} accuracy, {mlp} {_acc(ffnn['accuracy'])}"
     s = _sign(lstm["accuracy"], ffnn["accuracy"])
     if s > 0:
         return (
@@ -72,7 +78,9 @@ def _short_range(short: dict) -> str:
     else:
         cost = 1 if l_ms > f_ms else -1 if l_ms < f_ms else 0
     head = (
-        f"When the cue is only {short['distance']} steps back the FFNN reached "
+        f"When the cue is only {short['distance']} steps back the window MLP"
+        + (f" (k={ffnn['window']})" if ffnn.get("window") is not None else "")
+        + " reached "
         f"{_acc(ffnn['accuracy'])} against the LSTM's {_acc(lstm['accuracy'])}"
     )
     if cost > 0:
@@ -101,7 +109,8 @@ def _blind(blind: dict) -> str:
     return _lead(
         blind,
         {
-            "supported": "A window FFNN could not see past its window: ",
+            "supported": "A window FFNN (an MLP over the last k inputs) could not see past its "
+            "window: ",
             "refuted": "A window FFNN did better than chance beyond its window: ",
             "inconclusive": "Whether a window FFNN is blind beyond its window, this run does "
             "not settle: ",
@@ -117,12 +126,13 @@ def _lstm_vs_rnn_cost(cost: dict) -> str | None:
     if "lstm" not in rows or "rnn" not in rows:
         return None
     l, r = rows["lstm"], rows["rnn"]
-    s = _sign(l["fwd_bwd_ms"], r["fwd_bwd_ms"])
-    time = {
-        1: "the LSTM was slower",
-        -1: "the LSTM was faster",
-        0: "the two were not distinguishable in time",
-    }[s]
+    time = _by_sign(
+        l["fwd_bwd_ms"],
+        r["fwd_bwd_ms"],
+        "the LSTM was slower",
+        "the LSTM was faster",
+        "the two were not distinguishable in time",
+    )
     return (
         f"At the same hidden size ({l['hidden']}) an LSTM has "
         f"{l['params'] / r['params']:.1f}× the parameters and "
@@ -221,12 +231,13 @@ def _gradients(van: dict) -> str | None:
         for x in (r["rate"]["mean"], r["rate"]["lo"], r["rate"]["hi"])
     ):
         return None
-    s = _sign(rnn["rate"], lstm["rate"])
-    compare = {
-        1: "the plain RNN's gradient vanishes faster",
-        -1: "the LSTM's gradient decays faster than the plain RNN's",
-        0: "the two decay rates are not distinguishable",
-    }[s]
+    compare = _by_sign(
+        rnn["rate"],
+        lstm["rate"],
+        "the plain RNN's gradient vanishes faster",
+        "the LSTM's gradient decays faster than the plain RNN's",
+        "the two decay rates are not distinguishable",
+    )
     return (
         f"After training, the gradient with respect to earlier hidden states: "
         f"{_decay('RNN', rnn['rate'])}, {_decay('LSTM', lstm['rate'])}; {compare} "

@@ -6,10 +6,21 @@ sweep machinery, build every claim's evidence, decide it, and write the report.
     out/results.json         the schema of DESIGN.md
     out/report.html          one self-contained file
     out/summary.md
+
+Reproducibility. Run values, evidence and verdicts are functions of the profile, the seeds
+and the code: two fresh invocations on one machine give the same ``results.json`` except the
+numbers that depend on timing. Those are marked: the top-level ``timing_dependent`` lists
+paths into the results (``runs.*.train_seconds``: ``*`` is any list index or key), each
+claim's ``timing_dependent`` lists paths into its ``evidence`` (a claim module's
+``TIMING_DEPENDENT``), and a part decided on timing carries ``"timing": true`` (the module's
+``TIMING_PARTS``); a claim with such a part may change verdict between runs only through it.
+``without_timing(results)`` removes all of these (and a timing-dependent claim's reason and
+verdict, which quote and combine them), leaving what must be identical.
 """
 
 from __future__ import annotations
 
+import json
 import platform
 import sys
 import time
@@ -76,7 +87,54 @@ def decide_claim(module: ModuleType, runs: Runs, out: Path) -> tuple[dict, str |
     except Exception:  # noqa: BLE001 - any failure is reported as an error, never a verdict
         tb = traceback.format_exc()
         return error_entry(module.CLAIM, tb.strip().splitlines()[-1]), tb
-    return ClaimResult(module.CLAIM, decision, ev, figure).to_dict(), None
+    entry = ClaimResult(module.CLAIM, decision, ev, figure).to_dict()
+    timing_parts = set(getattr(module, "TIMING_PARTS", ()))
+    for part in entry["parts"]:
+        if part["part"] in timing_parts:
+            part["timing"] = True
+    entry["timing_dependent"] = list(getattr(module, "TIMING_DEPENDENT", ()))
+    return entry, None
+
+
+# paths into results.json whose values depend on timing (``*``: any list index or key)
+TIMING_DEPENDENT = ("wall_seconds", "runs.*.train_seconds", "questions")
+
+
+def _drop(node: Any, path: list[str]) -> None:
+    """Delete ``path`` (``*`` matches every key / index) inside ``node``, where present."""
+    head, rest = path[0], path[1:]
+    items = (
+        list(node.items())
+        if isinstance(node, dict)
+        else list(enumerate(node))
+        if isinstance(node, list)
+        else []
+    )
+    for key, child in items:
+        if head not in ("*", str(key)):
+            continue
+        if rest:
+            _drop(child, rest)
+        elif isinstance(node, dict):
+            del node[key]
+
+
+def without_timing(results: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``results`` without what depends on timing (see the module docstring):
+    what two fresh runs of one profile on one machine must agree on exactly."""
+    out = json.loads(json.dumps(results))
+    for path in out.get("timing_dependent", ()):
+        _drop(out, path.split("."))
+    for claim in out["claims"]:
+        for path in claim.get("timing_dependent", ()):
+            _drop(claim["evidence"], path.split("."))
+        if claim.get("timing_dependent"):
+            claim.pop("reason", None)
+            if any(p.get("timing") for p in claim.get("parts", ())):
+                claim.pop("verdict", None)
+            claim["parts"] = [p for p in claim.get("parts", ()) if not p.get("timing")]
+        claim.pop("figure", None)
+    return out
 
 
 def run_suite(
@@ -166,6 +224,7 @@ def run_suite(
             for key, r in R.items()
         ],
         "notes": notes,
+        "timing_dependent": list(TIMING_DEPENDENT),
         "wall_seconds": round(time.perf_counter() - t0, 1),
     }
     paths = write_report(results, out)
