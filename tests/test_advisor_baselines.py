@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from seqlab.advisor.series_baselines import (
-    _naive,
+    _lagged,
+    _scored,
     ar_forecast,
     autocorrelation,
     detect_season,
@@ -32,10 +33,11 @@ def _ranges(n: int) -> dict:
 def test_naive_forecasts_match_hand_computation():
     z = np.array([0.0, 1.0, 3.0, 2.0, 5.0, 4.0, 7.0, 6.0, 9.0, 8.0])
     ranges = {"train": (0, 6), "valid": (6, 8), "test": (8, 10)}
-    v, t = _naive(z, ranges, 1)  # persistence: errors 3, -1 (valid); 3, -1 (test)
-    assert v == pytest.approx((9 + 1) / 2) and t == pytest.approx((9 + 1) / 2)
-    v, t = _naive(z, ranges, 2)  # season 2: errors 2, 2; 2, 2
-    assert v == pytest.approx(4.0) and t == pytest.approx(4.0)
+    f = _scored("persistence", z, _lagged(z, 1), ranges)  # errors 3, -1 (valid); 3, -1 (test)
+    assert f.valid == pytest.approx((9 + 1) / 2) and f.test == pytest.approx((9 + 1) / 2)
+    np.testing.assert_allclose(f.valid_errors, [9.0, 1.0])  # per target, for paired tests
+    f = _scored("seasonal-naive", z, _lagged(z, 2), ranges)  # season 2: errors 2, 2; 2, 2
+    assert f.valid == pytest.approx(4.0) and f.test == pytest.approx(4.0)
 
 
 def test_autocorrelation_matches_statsmodels_acf():

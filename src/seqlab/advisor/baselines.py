@@ -105,7 +105,7 @@ def prepare_series(
 
 
 def _row(kind: str, name: str, valid: list[float], test: list[float], secs: float,
-         detail: str, params: int | None = None) -> Row:  # fmt: skip
+         detail: str, params: int | None = None, errors: list | None = None) -> Row:  # fmt: skip
     return Row(
         cand=None,
         lr=None,
@@ -119,6 +119,7 @@ def _row(kind: str, name: str, valid: list[float], test: list[float], secs: floa
         detail=detail,
         params=params,
         per_seed_valid=list(valid),
+        valid_errors=list(errors or []),
     )
 
 
@@ -133,7 +134,8 @@ def series_rows(task: Task, prep: Prepared) -> list[Row]:
         if not math.isfinite(f.valid):
             continue
         kind = "trivial" if f.name in TRIVIAL else "classical"
-        rows.append(_row(kind, f.name, [f.valid], [f.test], f.seconds, f.detail, f.params))
+        errors = [f.valid_errors] if f.valid_errors is not None else []
+        rows.append(_row(kind, f.name, [f.valid], [f.test], f.seconds, f.detail, f.params, errors))
     return rows
 
 
@@ -167,7 +169,10 @@ def classify_rows(
             if note not in notes:
                 notes.append(note)
         for sc in scored:
-            d = per.setdefault(sc.name, {"valid": [], "test": [], "secs": [], "detail": sc.detail})
+            d = per.setdefault(
+                sc.name, {"valid": [], "test": [], "secs": [], "errors": [], "detail": sc.detail}
+            )
+            d["errors"].append(sc.valid_errors)
             d["valid"].append(sc.valid)
             d["test"].append(sc.test)
             d["secs"].append(sc.seconds)
@@ -186,6 +191,7 @@ def classify_rows(
             d["test"],
             float(np.mean(d["secs"])),
             d["detail"],
+            errors=d["errors"],
         )
         for name, d in per.items()
     ]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -37,6 +37,7 @@ class Scored:
     test: float
     seconds: float
     detail: str
+    valid_errors: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (n_valid,) 0/1 miss
 
 
 def _make(name: str, n_train: int, n_eval: int, T: int, seed: int):
@@ -97,6 +98,7 @@ def classify_scores(
             float(np.mean(labels[te] == majority)),
             0.0,
             "the training labels' most common class",
+            (labels[va] != majority).astype(np.float64),
         )
     )
     N, T, D = x.shape
@@ -115,11 +117,13 @@ def classify_scores(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 clf.fit(data[tr], labels[tr])
-                acc = [float(np.mean(clf.predict(data[s]) == labels[s])) for s in (va, te)]
+                hits = [clf.predict(data[s]) == labels[s] for s in (va, te)]
         except (ValueError, RuntimeError, MemoryError) as e:
             notes.append(f"{name}: failed ({e})")
             continue
-        out.append(Scored(name, acc[0], acc[1], time.perf_counter() - t0, detail))
+        secs = time.perf_counter() - t0
+        acc = [float(np.mean(h)) for h in hits]
+        out.append(Scored(name, acc[0], acc[1], secs, detail, (~hits[0]).astype(np.float64)))
     return out, notes
 
 
