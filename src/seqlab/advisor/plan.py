@@ -5,13 +5,20 @@ Candidates (``plan_candidates``), one line each in ``FAMILIES``:
     linear  k   ``ffnn`` with 0 hidden layers: a linear autoregressive window of k steps
     ffnn    k   a window MLP (one ReLU hidden layer) over the last k steps
     rnn, lstm, gru
+    tcn         dilated causal convolutions, kernel 3, the fewest levels L whose receptive
+                field 1 + 4·(2^L − 1) covers T (so it is the feed-forward model that can
+                see as far as the recurrent ones, at O(log T) depth)
+    transformer one causal pre-LN layer attending to the whole sequence, 4 heads (2 or 1
+                when 4 does not divide the width matched to P)
+    mingru      the parallel-scan minGRU (gates from x_t only)
 
 for k on a geometric grid (``window_grid``) up to the sequence length T (T itself is added
 when the grid misses it, so the widest window always sees the whole sequence: for
 classification, the whole series).
 
 Parameter counts are kept in one range: the LSTM has ``hidden`` units and P parameters;
-the RNN and the GRU get the hidden size whose count is closest to P; the FFNNs share one
+the RNN, GRU, TCN (channels), Transformer (width) and minGRU get the hidden size whose
+count is closest to P; the FFNNs share one
 hidden size, chosen so that the *widest* window has about P parameters (narrower windows
 are smaller: that a window costs parameters in proportion to k is the FFNN's trade-off).
 Every count is exact (``seqlab.params.count_params``) and printed.
@@ -50,6 +57,7 @@ import torch
 
 from seqlab.errors import ConfigError
 from seqlab.models import ModelSpec, build_model
+from seqlab.models.tcn import levels_for, receptive_field
 from seqlab.params import count_params, hidden_for_params
 from seqlab.probes.cost import time_per_step
 from seqlab.tasks import Task
@@ -62,9 +70,14 @@ FAMILY_TABLE: dict[str, tuple[str, bool]] = {
     "rnn": ("RNN", False),
     "lstm": ("LSTM", False),
     "gru": ("GRU", False),
+    "tcn": ("TCN", False),
+    "transformer": ("Transformer", False),
+    "mingru": ("minGRU", False),
 }
 FAMILIES = tuple(FAMILY_TABLE)
 RECURRENT = tuple(f for f, (_, window) in FAMILY_TABLE.items() if not window)
+TCN_KERNEL = 3  # the TCN's kernel; its levels follow from T (module docstring)
+HEADS = (4, 2, 1)  # the Transformer's heads: the most of these that divide its width
 SEARCH_SHARE = 0.25  # of the time left for training, to the learning-rate search
 RESERVE = 3.0  # seconds kept for the figure and the report
 MIN_CAP = 1.0  # seconds of training per run, below which the budget is too small
@@ -86,6 +99,13 @@ class Candidate:
     window: int | None
     params: int
     embed_dim: int | None = None
+    levels: int | None = None  # tcn only
+    heads: int | None = None  # transformer only
+
+    @property
+    def receptive_field(self) -> int | None:
+        """Inputs a TCN output sees (None for the other families)."""
+        return None if self.levels is None else receptive_field(TCN_KERNEL, self.levels)
 
     @property
     def key(self) -> str:
@@ -98,12 +118,20 @@ class Candidate:
     @property
     def name(self) -> str:
         label = FAMILY_TABLE[self.family][0]
+        if self.levels is not None:
+            return f"{label} (receptive field {self.receptive_field})"
         return label + (f" (k={self.window})" if self.window is not None else "")
 
     def spec(self) -> ModelSpec:
         if self.is_window:
             layers = 0 if self.family == "linear" else 1
             return ModelSpec("ffnn", self.hidden_size, layers, self.window, self.embed_dim)
+        if self.family == "tcn":
+            return ModelSpec("tcn", self.hidden_size, 1, embed_dim=self.embed_dim,
+                             levels=self.levels, kernel_size=TCN_KERNEL)  # fmt: skip
+        if self.family == "transformer":
+            return ModelSpec("transformer", self.hidden_size, 1, embed_dim=self.embed_dim,
+                             heads=self.heads)  # fmt: skip
         return ModelSpec(self.family, self.hidden_size, 1, embed_dim=self.embed_dim)
 
     def flat(self) -> dict:
@@ -112,6 +140,10 @@ class Candidate:
         flat = {"model": s.name, "hidden_size": s.hidden_size, "layers": s.layers}
         if self.is_window:
             flat["window"] = s.window
+        if self.family == "tcn":
+            flat.update(levels=self.levels, kernel_size=TCN_KERNEL)
+        if self.family == "transformer":
+            flat["heads"] = self.heads
         if self.embed_dim is not None:
             flat["embed_dim"] = self.embed_dim
         return flat
@@ -127,7 +159,8 @@ def window_grid(seq_len: int, max_window: int | None = None, factor: int = 2) ->
     return grid if grid[-1] == top else [*grid, top]
 
 
-def _count(task: Task, model: str, hidden: int, layers: int = 1, window: int = 1, embed=None):
+def _count(task: Task, model: str, hidden: int, layers: int = 1, window: int = 1, embed=None,
+           levels: int | None = None):  # fmt: skip
     return count_params(
         model,
         None if task.vocab_size else task.input_size,
@@ -137,6 +170,8 @@ def _count(task: Task, model: str, hidden: int, layers: int = 1, window: int = 1
         window=window,
         vocab_size=task.vocab_size,
         embed_dim=embed,
+        levels=levels,
+        kernel_size=TCN_KERNEL if levels is not None else None,
     ).total
 
 
@@ -168,12 +203,17 @@ def plan_candidates(
                 n = _count(task, "ffnn", h, layers, k, embed)
                 out.append(Candidate(family, h, k, n, embed))
         else:
+            L = levels_for(task.seq_len, TCN_KERNEL) if family == "tcn" else None
             h = (
                 hidden
                 if family == "lstm"
-                else hidden_for_params(family, target, D, O, 1, 1, V, embed)
+                else hidden_for_params(
+                    family, target, D, O, 1, 1, V, embed, L, TCN_KERNEL if L else None
+                )  # fmt: skip
             )
-            out.append(Candidate(family, h, None, _count(task, family, h, embed=embed), embed))
+            heads = max(d for d in HEADS if h % d == 0) if family == "transformer" else None
+            n = _count(task, family, h, embed=embed, levels=L)
+            out.append(Candidate(family, h, None, n, embed, L, heads))
     return out
 
 
