@@ -130,8 +130,9 @@ def test_window_grid_is_geometric_and_reaches_the_sequence_length():
 
 
 def test_candidate_parameter_counts_are_exact_and_comparable(tmp_path):
-    """Printed counts equal the built models' numel; RNN, GRU and the widest FFNN are
-    within 10% of the LSTM."""
+    """Printed counts equal the built models' numel; RNN, GRU, TCN, Transformer, minGRU
+    and the widest FFNN are within 10% of the LSTM; the TCN's receptive field covers T with
+    the fewest levels."""
     import torch
 
     from seqlab.advisor import load_task, plan_candidates
@@ -141,15 +142,17 @@ def test_candidate_parameter_counts_are_exact_and_comparable(tmp_path):
     cands = plan_candidates(task, [1, 4, 32], hidden=16)
     assert [c.key for c in cands] == [
         "linear-k1", "linear-k4", "linear-k32", "ffnn-k1", "ffnn-k4", "ffnn-k32",
-        "rnn", "lstm", "gru",
+        "rnn", "lstm", "gru", "tcn", "transformer", "mingru",
     ]  # fmt: skip
     for c in cands:
         with torch.random.fork_rng():
             model = build_model(c.spec(), input_size=task.input_size, output_size=1)
         assert c.params == sum(p.numel() for p in model.parameters()), c.key
     by = {c.key: c.params for c in cands}
-    for key in ("rnn", "gru", "ffnn-k32"):
+    for key in ("rnn", "gru", "ffnn-k32", "tcn", "transformer", "mingru"):
         assert abs(by[key] - by["lstm"]) <= 0.1 * by["lstm"], (key, by)
+    tcn = next(c for c in cands if c.family == "tcn")
+    assert tcn.receptive_field >= 32 > 1 + 4 * (2 ** (tcn.levels - 1) - 1)  # fewest levels
 
 
 def test_the_budget_error_names_a_minimum_that_is_enough():
@@ -294,6 +297,45 @@ def test_a_classifier_worse_on_every_split_is_not_within_noise_however_wide_the_
     ]
     d = recommend(rows, "accuracy", higher=True)
     assert d.model == "1nn-euclidean", d.reason
+
+
+def test_a_trivial_baseline_is_not_chosen_over_a_classical_method_better_on_the_same_targets():
+    """20 validation targets: the sampling margin of the best (ridge, 0.8: Wilson half-width
+    0.216) is wide enough to hold the majority class (0.6) — but ridge is right on every
+    target the majority class gets right and on 4 more: the paired differences (four 1s,
+    sixteen 0s) have mean 0.2 and a t interval of ± 0.19, which excludes 0."""
+    import numpy as np
+
+    from seqlab.advisor import recommend
+
+    majority = _base("majority", 0.60)
+    ridge = _base("ridge", 0.80, "classical")
+    majority.valid_errors = [np.r_[np.zeros(12), np.ones(8)]]
+    ridge.valid_errors = [np.r_[np.zeros(16), np.ones(4)]]
+    rows = [majority, ridge, _row("lstm", None, [0.70, 0.65, 0.75])]
+    d = recommend(rows, "accuracy", higher=True, n_valid=20)
+    assert (d.model, d.kind) == ("ridge", "classical"), d.reason
+    # without the per-target losses the sampling margin keeps the simpler majority class
+    majority.valid_errors = ridge.valid_errors = []
+    assert recommend(rows, "accuracy", higher=True, n_valid=20).model == "majority"
+
+
+def test_the_cheapest_sequence_model_within_noise_is_recommended_with_its_reason():
+    from seqlab.advisor import Candidate, recommend
+
+    tcn = _row("tcn", None, [0.301, 0.302, 0.300], latency=0.01)
+    tcn.cand = Candidate("tcn", 8, None, 120, levels=5)
+    rows = [
+        _base("mean", 1.0),
+        _row("ffnn", 4, [0.60, 0.61, 0.59]),
+        _row("lstm", None, [0.300, 0.301, 0.299], latency=0.03),
+        tcn,
+        _row("rnn", None, [0.50, 0.51, 0.49], latency=0.001),  # cheaper, not as good
+    ]
+    d = recommend(rows, "mse", higher=False)
+    assert d.model == "tcn", d.reason
+    assert "receptive field 125" in d.reason and "3.0× faster" in d.reason, d.reason
+    assert "LSTM" in d.reason
 
 
 def test_no_recommended_model_is_worse_on_validation_than_persistence():

@@ -27,12 +27,19 @@ None when no window up to the widest one is.
 
 Recommendation, the simplest row within noise of the best on validation:
 
-1. a trivial baseline, if one is within noise of the best: nothing trained is worth it;
+1. a trivial baseline, if one is within noise of the best and no classical method is
+   better than it on the same validation targets (the paired 95 % interval of the
+   per-target loss difference, pooled over the splits both were scored on, excludes 0):
+   nothing trained is worth it. On a small validation set the sampling margin can put
+   the majority class or persistence "within noise" of everything; a paired comparison
+   on the same targets still separates them from a clearly better classical method;
 2. else a classical method within noise (the best of them): a classical method is enough;
 3. else, when a memory horizon k exists, the window model at k (the linear window when it
    is within noise, else the window FFNN);
-4. else the best trained row (a recurrent model: information from beyond the widest
-   window matters).
+4. else a sequence model (RNN, LSTM, GRU, TCN, Transformer, minGRU: information from
+   beyond the widest window matters): of those within noise of the best trained row, the
+   one cheapest per step at inference (measured), with the reason its family is an answer
+   (a TCN's receptive field, attention, a parallel scan).
 
 So no recommended model is worse on validation than persistence, seasonal naive or the
 mean: any of those within noise of the best is recommended itself (rule 1).
@@ -71,6 +78,9 @@ class Row:
     under_trained: int = 0  # seeds whose validation was still improving at the last check
     params: int | None = None
     per_seed_valid: list[float] = field(default_factory=list)  # in seed order
+    # baselines: per split (seed order), the loss of every validation target (squared error;
+    # 0/1 miss for accuracy), for paired comparisons on the same targets
+    valid_errors: list = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -154,6 +164,27 @@ def row_within_noise(c: Row, b: Row, higher: bool, tolerance: float, sampling: f
     return gap(c.valid, b.valid, higher) <= margin(c, b, tolerance, sampling)
 
 
+def paired_loss_gap(a: Row, b: Row) -> dict | None:
+    """95 % interval (Student t over targets) of the mean per-target validation loss of a
+    minus b, over the splits both were scored on (a prefix: the costly methods are scored
+    on the first splits); None when either row has no per-target losses."""
+    n = min(len(a.valid_errors), len(b.valid_errors))
+    if n == 0:
+        return None
+    pairs = [(x, y) for x, y in zip(a.valid_errors[:n], b.valid_errors[:n], strict=True)]
+    if any(len(x) != len(y) for x, y in pairs):
+        return None
+    diff = [float(d) for x, y in pairs for d in (x - y)]
+    return mean_interval(diff, over="validation targets") if len(diff) >= 2 else None
+
+
+def clearly_worse(a: Row, b: Row) -> bool:
+    """a's validation loss is higher than b's on the same targets: the paired interval of
+    the per-target difference lies above 0 (module docstring, rule 1)."""
+    e = paired_loss_gap(a, b)
+    return e is not None and e["lo"] > 0
+
+
 def best_row(rows: Sequence[Row], higher: bool) -> Row:
     finite = [r for r in rows if math.isfinite(r.valid["mean"])]
     if not finite:
@@ -200,10 +231,13 @@ RULE = (
     "Selection on validation, numbers reported on test. "
     "Within noise: the row's mean is worse than the best row's by at most the best's 95% "
     "interval half-width over seeds (or splits), or by at most {tol:.0%} of the best value. "
+    "A trivial baseline is not chosen over a classical method whose per-target validation "
+    "loss is lower on the same targets (paired 95% interval excludes 0). "
     "Memory horizon: the smallest window k whose linear window or window FFNN is within "
     "noise of the best trained model. Recommendation: the simplest row within noise of the best: a "
     "trivial baseline, else a classical method, else the window model at the memory "
-    "horizon, else the best trained model."
+    "horizon, else the sequence model within noise of the best trained model that is "
+    "cheapest per step at inference."
 )
 
 
@@ -235,6 +269,40 @@ def memory_evidence(rows: Sequence[Row], metric: str, higher: bool) -> list[str]
     return lines
 
 
+# Why a sequence family is a good answer, said when it is recommended.
+WHY = {
+    "tcn": (
+        "A TCN is feed-forward: dilated causal convolutions see exactly the last {rf} "
+        "steps (its receptive field) at a depth logarithmic in it, and every step of a "
+        "sequence is computed in parallel."
+    ),
+    "transformer": (
+        "A causal Transformer attends to every earlier step directly (no state to carry), "
+        "at a cost per sequence that grows as T²."
+    ),
+    "mingru": (
+        "A minGRU is a recurrence whose gates depend on the current input only, so it "
+        "trains by a parallel scan over time and runs as a cheap recurrence at inference."
+    ),
+    "lstm": "An LSTM's gated cell state carries information across many steps.",
+    "gru": "A GRU's gated state carries information across many steps, with fewer gates "
+    "than an LSTM.",
+}
+
+
+def cheapest_within_noise(
+    rows: Sequence[Row], best: Row, higher: bool, tol: float, sampling: float
+) -> Row:
+    """The row of ``rows`` within noise of ``best`` that is cheapest per step at inference
+    (measured latency), else ``best``: among sequence models as good as each other, the
+    faster one is the better answer."""
+    ok = [r for r in rows if r is best or row_within_noise(r, best, higher, tol, sampling)]
+    timed = [r for r in ok if r.latency_ms]
+    if best not in timed:
+        return best
+    return min(timed, key=lambda r: (r.latency_ms, r is not best))  # ties: the best
+
+
 def recommend(
     rows: Sequence[Row],
     metric: str,
@@ -256,8 +324,11 @@ def recommend(
     eps_t = sampling_half_width(best_trained.valid["mean"], metric, n_valid) if trained else 0
     horizon = memory_horizon(trained, best_trained, higher, tol, eps_t) if trained else None
 
+    classical = [r for r in rows if r.kind == "classical"]
     for kind in ("trivial", "classical"):
         ok = [r for r in rows if r.kind == kind and row_within_noise(r, best, higher, tol, eps)]
+        if kind == "trivial":  # not over a classical method better on the same targets
+            ok = [r for r in ok if not any(clearly_worse(r, c) for c in classical)]
         if not ok:
             continue
         pick = best_row(ok, higher)
@@ -293,8 +364,8 @@ def recommend(
     best_rec = best_row(recurrent, higher) if recurrent else None
     windows = [r for r in trained if r.is_window]
     widest = max((r.window for r in windows), default=None)
-    classical = [r for r in rows if r.kind != "trained" and math.isfinite(r.valid["mean"])]
-    best_base = best_row(classical, higher) if classical else None
+    bases = [r for r in rows if r.kind != "trained" and math.isfinite(r.valid["mean"])]
+    best_base = best_row(bases, higher) if bases else None
     beaten = (
         f" It beats every baseline on validation; the best of them, the {best_base.name}, "
         f"scores {fmt_interval(best_base.valid)} (test {fmt_interval(best_base.test)})."
@@ -340,7 +411,7 @@ def recommend(
                 )
         return Decision(pick.cand.family, horizon, " ".join(parts), horizon, best.key, rule)
 
-    pick = best_trained
+    pick = cheapest_within_noise(recurrent, best_trained, higher, tol, eps_t)
     parts = [
         f"Use the {pick.name}: information from at least {widest} steps back matters. "
         if widest is not None and not pick.is_window
@@ -348,6 +419,17 @@ def recommend(
         f"It scores validation {metric} {fmt_interval(pick.valid)} and test "
         f"{fmt_interval(pick.test)}.{beaten}",
     ]
+    if pick.cand.family in WHY:
+        parts.append(f" {WHY[pick.cand.family].format(rf=pick.cand.receptive_field)}")
+    if pick is not best_trained:
+        speedup = best_trained.latency_ms / pick.latency_ms
+        parts.append(
+            f" It is as good as the best sequence model, the {best_trained.name} "
+            f"({fmt_interval(best_trained.valid)}), and {speedup:.1f}× "
+            f"faster per step at inference ({fmt(pick.latency_ms)} vs "
+            f"{fmt(best_trained.latency_ms)} ms; {pick.cand.params} vs "
+            f"{best_trained.cand.params} parameters)."
+        )
     if widest is not None and not pick.is_window:
         wide = best_row([r for r in windows if r.window == widest], higher)
         parts.append(
