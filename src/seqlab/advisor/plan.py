@@ -299,6 +299,85 @@ class Budget:
         )
 
 
+@dataclass(frozen=True)
+class Fit:
+    """What ``fit_to_budget`` kept: rates, seeds, candidates, and notes saying what went."""
+
+    lrs: tuple[float, ...]
+    seeds: int
+    cands: list[Candidate]
+    notes: list[str]
+
+
+def fit_to_budget(
+    cands: list[Candidate],
+    lrs: tuple[float, ...],
+    seeds: int,
+    budget_minutes: float,
+    spent_s: float,
+    workers: int,
+    start: float,
+    overhead: float,
+) -> Fit:
+    """The plan asked for, or, when the budget cannot train it (``check_budget``): fewer
+    seeds (2), then no learning-rate search (the middle rate), then every other window
+    (the widest kept), then 1 seed; each said in the notes. Still too little is the
+    ConfigError of ``check_budget``, naming the minimum."""
+    mid = (lrs[len(lrs) // 2],)
+    thin = thin_windows(cands)
+    fallbacks = [
+        (lrs, seeds, cands),
+        (lrs, min(seeds, 2), cands),
+        (mid, min(seeds, 2), cands),
+        (mid, min(seeds, 2), thin),
+        (mid, 1, thin),
+    ]
+    for i, (rates, n_seeds, kept) in enumerate(fallbacks):
+        reps = representatives(kept) if len(rates) > 1 else []
+        try:
+            check_budget(budget_minutes, spent_s, len(reps) * len(rates), len(kept) * n_seeds,
+                         workers, start, overhead)  # fmt: skip
+            break
+        except ConfigError:
+            if i == len(fallbacks) - 1:
+                raise
+    notes = []
+    if (rates, n_seeds, len(kept)) != (lrs, seeds, len(cands)):
+        dropped = [c.key for c in cands if c not in kept]
+        notes.append(
+            f"the budget is too small for {seeds} seed(s) and the learning-rate search "
+            f"over {len(lrs)} rate(s): ran {n_seeds} seed(s)"
+            + (f" at the rate {rates[0]:g} (no search)" if len(rates) < len(lrs) else "")
+            + (f" and left out {', '.join(dropped)}" if dropped else "")
+            + "; a larger --budget-minutes restores them"
+        )
+    return Fit(rates, n_seeds, kept, notes)
+
+
+def thin_windows(cands: list[Candidate]) -> list[Candidate]:
+    """Every other window of each window family (the first and the widest kept), and every
+    recurrent candidate."""
+    kept = []
+    for c in cands:
+        if not c.is_window:
+            kept.append(c)
+            continue
+        ks = sorted(d.window for d in cands if d.family == c.family)
+        if ks.index(c.window) % 2 == 0 or c.window == ks[-1]:
+            kept.append(c)
+    return kept
+
+
+def representatives(cands: list[Candidate]) -> list[Candidate]:
+    """One candidate per family for the learning-rate search: the recurrent model itself,
+    the widest window of a window family (its rate is shared by the family's windows)."""
+    reps: dict[str, Candidate] = {}
+    for c in cands:
+        if c.family not in reps or (c.window or 0) > (reps[c.family].window or 0):
+            reps[c.family] = c
+    return list(reps.values())
+
+
 def eval_seconds(task: Task, step_seconds: float, batch_size: int) -> float:
     """Seconds of one validation pass, from the measured training step: a forward pass is
     about a third of a forward-and-backward one, over the validation batches' steps

@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from seqlab.advisor.decide import Row
-from seqlab.advisor.plan import Budget
+import numpy as np
+
+from seqlab.advisor.decide import Row, interval
+from seqlab.advisor.plan import Budget, Candidate
 from seqlab.tasks import Task
 
 
@@ -22,6 +24,24 @@ def n_valid(kind: str, task: Task) -> int | None:
 
 def finite(e: dict) -> bool:
     return e["mean"] is not None and math.isfinite(e["mean"])
+
+
+def trained_row(c: Candidate, results: list[dict], scale: float, lr: float,
+                latency_ms: float) -> Row:  # fmt: skip
+    """A candidate's row from its runs' results (one per seed), on the level scale
+    (``scale``: see ``seqlab.advisor.baselines``)."""
+    return Row(
+        cand=c,
+        lr=lr,
+        valid=interval([r["valid_value"] * scale for r in results]),
+        test=interval([r["value"] * scale for r in results]),
+        per_seed_test=[r["value"] * scale for r in results],
+        train_seconds=float(np.mean([r["train_seconds"] for r in results])),
+        steps=[r["steps"] for r in results],
+        latency_ms=latency_ms,
+        under_trained=sum(still_improving(r) for r in results),
+        per_seed_valid=[r["valid_value"] * scale for r in results],
+    )
 
 
 def still_improving(result: dict) -> bool:

@@ -40,7 +40,7 @@ from seqlab.advisor.baselines import (
     series_rows,
     text_rows,
 )
-from seqlab.advisor.decide import Row, interval, memory_evidence, recommend
+from seqlab.advisor.decide import Row, memory_evidence, recommend
 from seqlab.advisor.execute import (
     checks,
     flat_run,
@@ -63,12 +63,12 @@ from seqlab.advisor.plan import (
     SETUP_SECONDS,
     START,
     Budget,
-    Candidate,
-    check_budget,
     eval_seconds,
     final_cap,
+    fit_to_budget,
     measure_step_seconds,
     plan_candidates,
+    representatives,
     run_overhead,
     search_cap,
     waves,
@@ -79,7 +79,7 @@ from seqlab.advisor.results import (
     finite,
     n_valid,
     run_row,
-    still_improving,
+    trained_row,
     tried_text,
 )
 from seqlab.errors import ConfigError, SeqlabError
@@ -107,30 +107,6 @@ def _classical(o, kind: str, task: Task, task_opts: dict, out: Path, notes: list
         notes += [f"classical baseline: {n}" for n in skipped]
         return rows, per_seed, None
     return text_rows(task), 0.0, None
-
-
-def _thin_windows(cands: list[Candidate]) -> list[Candidate]:
-    """Every other window of each window family (the first and the widest kept), and every
-    recurrent candidate."""
-    kept = []
-    for c in cands:
-        if not c.is_window:
-            kept.append(c)
-            continue
-        ks = sorted(d.window for d in cands if d.family == c.family)
-        if ks.index(c.window) % 2 == 0 or c.window == ks[-1]:
-            kept.append(c)
-    return kept
-
-
-def _representatives(cands: list[Candidate]) -> list[Candidate]:
-    """One candidate per family for the learning-rate search: the recurrent model itself,
-    the widest window of a window family (its rate is shared by the family's windows)."""
-    reps: dict[str, Candidate] = {}
-    for c in cands:
-        if c.family not in reps or (c.window or 0) > (reps[c.family].window or 0):
-            reps[c.family] = c
-    return list(reps.values())
 
 
 def compare(o: CompareOptions) -> dict[str, Any]:
@@ -224,45 +200,16 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
     saved = load_plan(out, key)
     inline = o.executor == "local" and workers == 1
     first_start = 0.0 if inline else START
-    # Too little time for the plan asked for: fewer seeds (2), then no learning-rate search
-    # (the middle rate), then every other window (the widest kept), then 1 seed; each said
-    # in the notes; still too little is an error.
-    mid = (o.lrs[len(o.lrs) // 2],)
-    thin = _thin_windows(cands)
-    fallbacks = [
-        (o.lrs, o.seeds, cands),
-        (o.lrs, min(o.seeds, 2), cands),
-        (mid, min(o.seeds, 2), cands),
-        (mid, min(o.seeds, 2), thin),
-        (mid, 1, thin),
-    ]
     lrs, n_seeds = o.lrs, o.seeds
     if saved is not None:
         lrs, n_seeds = tuple(saved["lrs"]), saved["n_seeds"]
         cands = [c for c in cands if c.key in saved.get("candidates", [c.key])]
     else:
-        for i, (lrs, n_seeds, kept) in enumerate(fallbacks):
-            reps = _representatives(kept) if len(lrs) > 1 else []
-            try:
-                check_budget(
-                    o.budget_minutes, time.perf_counter() - t0, len(reps) * len(lrs),
-                    len(kept) * n_seeds, workers, first_start, first_overhead,
-                )  # fmt: skip
-                break
-            except ConfigError:
-                if i == len(fallbacks) - 1:
-                    raise
-        if (lrs, n_seeds, len(kept)) != (o.lrs, o.seeds, len(cands)):
-            dropped = [c.key for c in cands if c not in kept]
-            notes.append(
-                f"the budget is too small for {o.seeds} seed(s) and the learning-rate search "
-                f"over {len(o.lrs)} rate(s): ran {n_seeds} seed(s)"
-                + (f" at the rate {lrs[0]:g} (no search)" if len(lrs) < len(o.lrs) else "")
-                + (f" and left out {', '.join(dropped)}" if dropped else "")
-                + "; a larger --budget-minutes restores them"
-            )
-        cands = kept
-    reps = _representatives(cands) if len(lrs) > 1 else []
+        fit = fit_to_budget(cands, o.lrs, o.seeds, o.budget_minutes, time.perf_counter() - t0,
+                            workers, first_start, first_overhead)  # fmt: skip
+        lrs, n_seeds, cands = fit.lrs, fit.seeds, fit.cands
+        notes += fit.notes
+    reps = representatives(cands) if len(lrs) > 1 else []
     n_search, n_final = len(reps) * len(lrs), len(cands) * n_seeds
     log(f"{kind} task, {len(cands)} candidates; {n_search} learning-rate runs, {n_final} "
          f"final runs on {workers} worker(s); {budget_s:.0f} s budget")  # fmt: skip
@@ -386,21 +333,9 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
         if not results:
             notes.append(f"{c.key}: every seed failed; left out")
             continue
-        rows.append(
-            Row(
-                cand=c,
-                lr=best_lr[c.family],
-                valid=interval([r["valid_value"] * scale for r in results]),
-                test=interval([r["value"] * scale for r in results]),
-                per_seed_test=[r["value"] * scale for r in results],
-                train_seconds=float(np.mean([r["train_seconds"] for r in results])),
-                steps=[r["steps"] for r in results],
-                latency_ms=latency[c.key],
-                lr_search=lr_values.get(c.family, {}),
-                under_trained=sum(still_improving(r) for r in results),
-                per_seed_valid=[r["valid_value"] * scale for r in results],
-            )
-        )
+        row = trained_row(c, results, scale, best_lr[c.family], latency[c.key])
+        row.lr_search = lr_values.get(c.family, {})
+        rows.append(row)
     if not any(r.kind == "trained" for r in rows):
         raise SeqlabError(
             f"every training run failed (see the messages above and {out / 'runs'}); "
