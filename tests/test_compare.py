@@ -155,6 +155,21 @@ def test_candidate_parameter_counts_are_exact_and_comparable(tmp_path):
     assert tcn.receptive_field >= 32 > 1 + 4 * (2 ** (tcn.levels - 1) - 1)  # fewest levels
 
 
+def test_an_official_series_test_file_is_the_test_split(tmp_path):
+    """``--test`` for a series: its rows follow the training file's and are exactly the
+    test targets; the rows before them split 70/15 into train and valid."""
+    from seqlab.advisor import load_task
+    from seqlab.advisor.inputs import merge_series_split
+
+    lines = ar2_csv(tmp_path / "all.csv", n=300).read_text().splitlines()
+    (tmp_path / "train.csv").write_text("\n".join(lines[:241]) + "\n")  # header + 240
+    (tmp_path / "test.csv").write_text("\n".join([lines[0], *lines[241:]]) + "\n")  # 60
+    merged, n_test = merge_series_split(tmp_path / "train.csv", tmp_path / "test.csv", tmp_path)
+    assert n_test == 60 and merged.read_text().splitlines() == lines
+    _, _, task = load_task(merged, "series", seq_len=16, extra={"test_rows": n_test})
+    assert task.target_ranges == {"train": (0, 197), "valid": (197, 240), "test": (240, 300)}
+
+
 def test_the_budget_error_names_a_minimum_that_is_enough():
     """check_budget's named minimum passes check_budget; 10 % less does not."""
     from seqlab.advisor.plan import check_budget

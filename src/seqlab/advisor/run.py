@@ -55,7 +55,7 @@ from seqlab.advisor.execute import (
     workers_for,
 )
 from seqlab.advisor.figure import metric_vs_window
-from seqlab.advisor.inputs import infer_task, load_task, merge_official_split
+from seqlab.advisor.inputs import infer_task, load_task, merge_official_split, merge_series_split
 from seqlab.advisor.options import CompareOptions
 from seqlab.advisor.plan import (
     MIN_CAP,
@@ -134,12 +134,16 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
     path = o.path
     if o.test is not None:
         kind0 = o.task or infer_task(o.path, o.target or "label")
-        if kind0 != "classify":
+        if kind0 == "series":  # the test rows follow the training file's
+            merged, extra["test_rows"] = merge_series_split(o.path, o.test, out / "data")
+            path = str(merged)
+        elif kind0 == "classify":
+            path = str(merge_official_split(o.path, o.test, o.target or "label", out / "data"))
+        else:
             raise ConfigError(
-                f"--test names an official test file for --task classify, not {kind0}; "
-                "drop it (a series is split by time)."
+                f"--test names an official test file for a series or classify task, not "
+                f"{kind0}; drop it."
             )
-        path = str(merge_official_split(o.path, o.test, o.target or "label", out / "data"))
     kind, task_opts, task = load_task(
         path, o.task, target=o.target, horizon=o.horizon, seq_len=o.seq_len, extra=extra
     )

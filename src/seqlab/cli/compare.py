@@ -57,7 +57,10 @@ def compare(
         None, "--season", help="series: the season in steps (default: detected)."
     ),
     test: Path | None = typer.Option(
-        None, "--test", help="classify: an official test file; PATH is then the training file."
+        None,
+        "--test",
+        help="An official test file (series: the rows after PATH's; classify: sequences); "
+        "PATH is then the training file.",
     ),
     task_opt: list[str] = typer.Option(
         [], "--task-opt", help="Any other task option as KEY=VALUE (repeatable), as in train."
