@@ -155,6 +155,20 @@ def test_candidate_parameter_counts_are_exact_and_comparable(tmp_path):
     assert tcn.receptive_field >= 32 > 1 + 4 * (2 ** (tcn.levels - 1) - 1)  # fewest levels
 
 
+def test_the_newer_candidates_train_through_the_runner(tmp_path):
+    """The advisor's TCN, Transformer and minGRU configs pass the trainer's validation,
+    train, and report the parameter count the plan printed."""
+    from seqlab.advisor import load_task, plan_candidates
+    from seqlab.sweep.runner import run_config
+
+    _, opts, task = load_task(ar2_csv(tmp_path / "s.csv", n=300), seq_len=16)
+    for c in plan_candidates(task, [4], hidden=8, families=("tcn", "transformer", "mingru")):
+        flat = {"task": "series", **opts, **c.flat(), "lr": 1e-2, "seed": 0, "steps": 2,
+                "batch_size": 4, "eval_every": 2}  # fmt: skip
+        r = run_config(flat, str(tmp_path / "runs"))
+        assert r["params"] == c.params and math.isfinite(r["value"]), c.key
+
+
 def test_an_official_series_test_file_is_the_test_split(tmp_path):
     """``--test`` for a series: its rows follow the training file's and are exactly the
     test targets; the rows before them split 70/15 into train and valid."""
