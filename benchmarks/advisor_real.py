@@ -26,11 +26,16 @@ from pathlib import Path
 import numpy as np
 
 
-def _series(name: str, column: str, out: Path) -> tuple[Path, list[str]]:
+def _series(name: str, column: str | None, out: Path) -> tuple[Path, list[str]]:
+    """A statsmodels data set as a one-column CSV; ``column`` None: every column but the
+    first (a year) read row by row (elnino: one row of 12 months per year)."""
     import statsmodels.api as sm
 
     data = getattr(sm.datasets, name).load_pandas().data
-    values = data[column].to_numpy(dtype=float)
+    if column is None:
+        values = data.iloc[:, 1:].to_numpy(dtype=float).reshape(-1)
+    else:
+        values = data[column].to_numpy(dtype=float)
     path = out / f"{name}.csv"
     lines = ["value"] + [("" if np.isnan(v) else f"{v:.10g}") for v in values]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -54,6 +59,7 @@ DATASETS = {
     "nile": lambda out: _series("nile", "volume", out),
     "sunspots": lambda out: _series("sunspots", "SUNACTIVITY", out),
     "co2": lambda out: _series("co2", "co2", out),
+    "elnino": lambda out: _series("elnino", None, out),
     "italypowerdemand": lambda out: _ucr("load_italy_power_demand", out),
     "arrowhead": lambda out: _ucr("load_arrow_head", out),
     "gunpoint": lambda out: _ucr("load_gunpoint", out),

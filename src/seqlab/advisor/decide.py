@@ -243,7 +243,8 @@ RULE = (
 
 def memory_evidence(rows: Sequence[Row], metric: str, higher: bool) -> list[str]:
     """The evidence for the memory horizon, in words: the best window model's validation
-    interval at each k, and the best recurrent model's gain over the widest window with
+    interval at each k, and the best sequence model's (recurrent, TCN, Transformer, minGRU)
+    gain over the widest window with
     the interval of the difference (half-widths combined in quadrature)."""
     windows = [r for r in rows if r.is_window]
     ks = sorted({r.window for r in windows})
@@ -261,7 +262,8 @@ def memory_evidence(rows: Sequence[Row], metric: str, higher: bool) -> list[str]
         diff = (rec.valid["mean"] - wide.valid["mean"]) * (1 if higher else -1)
         h = math.hypot(half_width(rec.valid), half_width(wide.valid))
         lines.append(
-            f"Recurrent gain: the {rec.name} is better than the widest window ({wide.name}) by "
+            f"Sequence-model gain: the {rec.name} is better than the widest window "
+            f"({wide.name}) by "
             f"{fmt(diff)} ± {fmt(h)} on validation {metric} (95% interval, "
             f"{rec.valid['n']} and {wide.valid['n']} seed(s))"
             + ("; the interval includes 0: no measurable gain." if abs(diff) <= h else ".")
@@ -397,7 +399,7 @@ def recommend(
             ratio = best_rec.latency_ms / pick.latency_ms
             if ratio >= 1:
                 parts.append(
-                    f"It is {ratio:.1f}× cheaper per step than the best recurrent model, the "
+                    f"It is {ratio:.1f}× cheaper per step than the best sequence model, the "
                     f"{best_rec.name} ({fmt(pick.latency_ms)} vs {fmt(best_rec.latency_ms)} ms "
                     f"per step at inference; {pick.cand.params} vs {best_rec.cand.params} "
                     "parameters)."

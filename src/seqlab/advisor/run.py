@@ -400,8 +400,8 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
         "candidates_figure": figure,
         "candidates_caption": (
             f"Test {task.metric} (mean and 95% interval over {seeds} seed(s)) against the "
-            "window k; recurrent models as horizontal bands; dashed grey line: the best "
-            "trivial or classical baseline."
+            "window k; sequence models (recurrent, TCN, Transformer) as horizontal bands; "
+            "dashed grey line: the best trivial or classical baseline."
         ),
         "task_description": task.describe(),
         "lrs": list(lrs),
