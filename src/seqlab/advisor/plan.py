@@ -18,7 +18,9 @@ classification, the whole series).
 
 Parameter counts are kept in one range: the LSTM has ``hidden`` units and P parameters;
 the RNN, GRU, TCN (channels), Transformer (width) and minGRU get the hidden size whose
-count is closest to P; the FFNNs share one
+count is closest to P, up to 8× the LSTM's units (WIDEST: a minGRU's 2·H·D weights on a
+univariate series would otherwise need H ≈ 28× the LSTM's, at a cost per step far above
+every other candidate's; its count is then below P, and printed); the FFNNs share one
 hidden size, chosen so that the *widest* window has about P parameters (narrower windows
 are smaller: that a window costs parameters in proportion to k is the FFNN's trade-off).
 Every count is exact (``seqlab.params.count_params``) and printed.
@@ -76,6 +78,7 @@ FAMILY_TABLE: dict[str, tuple[str, bool]] = {
 }
 FAMILIES = tuple(FAMILY_TABLE)
 RECURRENT = tuple(f for f, (_, window) in FAMILY_TABLE.items() if not window)
+WIDEST = 8  # no hidden size beyond 8× the LSTM's units, even if the count is then below P
 TCN_KERNEL = 3  # the TCN's kernel; its levels follow from T (module docstring)
 HEADS = (4, 2, 1)  # the Transformer's heads: the most of these that divide its width
 SEARCH_SHARE = 0.25  # of the time left for training, to the learning-rate search
@@ -194,7 +197,7 @@ def plan_candidates(
     out: list[Candidate] = []
     if "ffnn" in families:
         h_ffnn = hidden_for_params("ffnn", target, D, O, 1, max(windows), V, embed)
-        h_ffnn = max(4, min(h_ffnn, 8 * hidden))
+        h_ffnn = max(4, min(h_ffnn, WIDEST * hidden))
     for family in families:
         if family in ("linear", "ffnn"):
             layers = 0 if family == "linear" else 1
@@ -211,6 +214,7 @@ def plan_candidates(
                     family, target, D, O, 1, 1, V, embed, L, TCN_KERNEL if L else None
                 )  # fmt: skip
             )
+            h = min(h, WIDEST * hidden)  # minGRU on D = 1 would need ~28× the LSTM's units
             heads = max(d for d in HEADS if h % d == 0) if family == "transformer" else None
             n = _count(task, family, h, embed=embed, levels=L)
             out.append(Candidate(family, h, None, n, embed, L, heads))
