@@ -131,6 +131,22 @@ def test_one_nearest_neighbour_matches_brute_force():
         assert getattr(got["1nn-euclidean"], name) == pytest.approx(np.mean(pred == labels[idx]))
     majority = np.bincount(labels[:40]).argmax()
     assert got["majority"].test == pytest.approx(np.mean(labels[50:] == majority))
+    # per-target validation misses, in split order, for the paired comparisons
+    np.testing.assert_array_equal(got["majority"].valid_errors, labels[40:50] != majority)
+
+
+def test_a_costly_method_that_does_not_fit_the_time_left_is_skipped_with_its_estimate():
+    pytest.importorskip("aeon")
+    from seqlab.advisor.classify_baselines import classify_scores
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 16, 1))
+    labels = (x[:, 0, 0] > 0).astype(int)
+    split = {"train": np.arange(24), "valid": np.arange(24, 32), "test": np.arange(32, 40)}
+    scored, notes = classify_scores(x, labels, split, seed=0, seconds=0.0)
+    assert {s.name for s in scored} == {"majority", "1nn-euclidean", "ridge"}
+    for name in ("1nn-dtw", "minirocket"):
+        assert any(n.startswith(f"{name}: skipped: about") for n in notes), notes
 
 
 def test_an_official_split_in_the_npz_is_honoured(tmp_path):
