@@ -105,7 +105,7 @@ def prepare_series(
 
 
 def _row(kind: str, name: str, valid: list[float], test: list[float], secs: float,
-         detail: str, params: int | None = None, errors: list | None = None) -> Row:  # fmt: skip
+         detail: str, params: int | None = None) -> Row:  # fmt: skip
     return Row(
         cand=None,
         lr=None,
@@ -119,7 +119,6 @@ def _row(kind: str, name: str, valid: list[float], test: list[float], secs: floa
         detail=detail,
         params=params,
         per_seed_valid=list(valid),
-        valid_errors=list(errors or []),
     )
 
 
@@ -134,8 +133,7 @@ def series_rows(task: Task, prep: Prepared) -> list[Row]:
         if not math.isfinite(f.valid):
             continue
         kind = "trivial" if f.name in TRIVIAL else "classical"
-        errors = [f.valid_errors] if f.valid_errors is not None else []
-        rows.append(_row(kind, f.name, [f.valid], [f.test], f.seconds, f.detail, f.params, errors))
+        rows.append(_row(kind, f.name, [f.valid], [f.test], f.seconds, f.detail, f.params))
     return rows
 
 
@@ -171,10 +169,7 @@ def classify_rows(
             if note not in notes:
                 notes.append(note)
         for sc in scored:
-            d = per.setdefault(
-                sc.name, {"valid": [], "test": [], "secs": [], "errors": [], "detail": sc.detail}
-            )
-            d["errors"].append(sc.valid_errors)
+            d = per.setdefault(sc.name, {"valid": [], "test": [], "secs": [], "detail": sc.detail})
             d["valid"].append(sc.valid)
             d["test"].append(sc.test)
             d["secs"].append(sc.seconds)
@@ -193,7 +188,6 @@ def classify_rows(
             d["test"],
             float(np.mean(d["secs"])),
             d["detail"],
-            errors=d["errors"],
         )
         for name, d in per.items()
     ]

@@ -50,7 +50,6 @@ class Forecast:
     seconds: float = 0.0
     detail: str = ""
     valid_by_order: dict[int, float] = field(default_factory=dict)
-    valid_errors: np.ndarray | None = None  # (n_valid,) squared error per validation target
 
 
 def autocorrelation(x: np.ndarray, max_lag: int) -> np.ndarray:
@@ -137,14 +136,13 @@ def ar_forecast(z: np.ndarray, ranges: dict, h: int, orders: list[int], changes:
     best = min(by_order.values())
     p = min(q for q, v in by_order.items() if v <= (1 + PARSIMONY) * best)
     test = float(np.mean(_ar_errors(z, fits[p], ranges["test"], h, p, changes)))
-    errors = _ar_errors(z, fits[p], ranges["valid"], h, p, changes)
     what = "changes Δz" if changes else "levels"
     detail = (
         f"AR({p}) on {what}, least squares on the training rows; p chosen on validation "
         f"from {orders[0]}…{max(by_order)} (smallest within {PARSIMONY:.0%} of the best)"
     )
     secs = time.perf_counter() - t0
-    return Forecast(name, by_order[p], test, p + 1, p, secs, detail, by_order, errors)
+    return Forecast(name, by_order[p], test, p + 1, p, secs, detail, by_order)
 
 
 def _scored(name: str, z: np.ndarray, pred: np.ndarray, ranges: dict, params: int = 0,
@@ -152,7 +150,7 @@ def _scored(name: str, z: np.ndarray, pred: np.ndarray, ranges: dict, params: in
     """A forecast ``pred`` (n,) of every row of ``z``, scored on validation and test."""
     err = {s: (z[slice(*ranges[s])] - pred[slice(*ranges[s])]) ** 2 for s in ("valid", "test")}
     return Forecast(name, float(np.mean(err["valid"])), float(np.mean(err["test"])), params,
-                    seconds=seconds, detail=detail, valid_errors=err["valid"])  # fmt: skip
+                    seconds=seconds, detail=detail)  # fmt: skip
 
 
 def _lagged(z: np.ndarray, lag: int) -> np.ndarray:
