@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from seqlab.advisor.options import CompareOptions
-from seqlab.advisor.plan import FIRST_OVERHEAD, MAX_STEPS, MIN_CAP, PATIENCE, Candidate, waves
+from seqlab.advisor.plan import FIRST_OVERHEAD, MAX_STEPS, MIN_CAP, Candidate, waves
 from seqlab.checkpoint import atomic_write_json
 from seqlab.errors import ConfigError, SeqlabError
 from seqlab.models import build_model
@@ -51,10 +51,8 @@ def log(msg: str) -> None:
 
 def flat_run(kind: str, task_opts: dict, cand: Candidate, o: CompareOptions, lr: float,
           seed: int, cap: float, step_s: float, n_checks: int) -> dict[str, Any]:  # fmt: skip
-    """One run: at most ``cap`` seconds of training (``max_seconds``), about ``n_checks``
-    validation checks in them (from the measured step time), the best-validation weights
-    kept; it stops early when PATIENCE checks in a row bring no improvement (the time it
-    leaves buys more seeds)."""
+    """One run: ``cap`` seconds of training (``max_seconds``), about ``n_checks`` validation
+    checks in them (from the measured step time), the best-validation weights kept."""
     return {
         "task": kind,
         **task_opts,
@@ -65,7 +63,6 @@ def flat_run(kind: str, task_opts: dict, cand: Candidate, o: CompareOptions, lr:
         "max_seconds": round(cap, 2),
         "batch_size": o.batch_size,
         "eval_every": max(5, int(cap / max(step_s, 1e-6) / n_checks)),
-        "patience": PATIENCE,
     }
 
 

@@ -42,13 +42,10 @@ B seconds in all, W parallel workers and ``waves(n) = ⌈n / W⌉``:
                               in what is left (at the times measured in step 2), in one
                               more sweep
 
-Every final run trains for at most the same c₂ seconds of measured training time (the
-trainer's ``max_seconds``); faster models take more steps in them, and the report lists
-each candidate's steps and seconds. The best-validation weights are kept. A run stops
-early when its validation has not improved in PATIENCE checks (of about 12, ``EVALS``):
-it has converged, and the time it leaves buys more seeds in step 3 (sized by the final
-runs' measured wall time). A run still improving at its last check when c₂ ran out is
-flagged under-trained. A budget whose c₂ would fall below MIN_CAP is an error that names the
+Every final run trains for the same c₂ seconds of measured training time (the trainer's
+``max_seconds``); faster models take more steps in them, and the report lists each
+candidate's steps and seconds. The best-validation weights are kept (no early stop: the
+budget is spent). A budget whose c₂ would fall below MIN_CAP is an error that names the
 budget needed.
 """
 
@@ -92,7 +89,6 @@ CHECKPOINT_SECONDS = 0.05  # writing weights and state at a check (small models)
 SETUP_SECONDS = 0.2  # per run: read the data, build the model, when nothing is measured
 START = 3.0  # seconds to start the worker processes of one sweep (torch import), guessed;
 # 0 when the runs go in this process (--jobs 1)
-PATIENCE = 5  # validation checks without improvement that stop a run early
 MAX_STEPS = 1_000_000  # the cap in seconds is what stops a run
 
 
@@ -299,9 +295,8 @@ class Budget:
         how = "measured" if self.overhead_measured else "a first guess"
         return (
             f"Equal seconds: every final run (each candidate × each of {self.seeds} seed(s)) "
-            f"trained for at most {self.final_cap:.1f} s of measured training time, keeping "
-            f"its best-validation weights and stopping early after {PATIENCE} validation "
-            f"checks without improvement; {search}{self.workers} parallel worker(s), "
+            f"trained for {self.final_cap:.1f} s of measured training time, keeping its "
+            f"best-validation weights; {search}{self.workers} parallel worker(s), "
             f"{self.overhead_per_wave:.1f} s of evaluation per round and "
             f"{self.start_seconds:.1f} s of fixed cost per sweep ({how}), "
             f"in a budget of {self.budget_seconds / 60:.3g} min of wall time."

@@ -40,7 +40,6 @@ def trained_row(c: Candidate, results: list[dict], scale: float, lr: float,
         steps=[r["steps"] for r in results],
         latency_ms=latency_ms,
         under_trained=sum(still_improving(r) for r in results),
-        stopped_early=sum(r.get("stopped") == "early_stopping" for r in results),
         per_seed_valid=[r["valid_value"] * scale for r in results],
     )
 
@@ -85,7 +84,6 @@ def candidate_row(r: Row, metric: str) -> dict:
         "train_seconds": round(r.train_seconds, 2),
         "steps": (r.steps[0] if len(set(r.steps)) == 1 else r.steps) if trained else None,
         "under_trained": f"{r.under_trained}/{len(r.steps)}" if trained else None,
-        "stopped_early": f"{r.stopped_early}/{len(r.steps)}" if trained else None,
         "latency_ms_per_step": r.latency_ms,
         "hidden": r.cand.hidden_size if trained and r.cand.family != "linear" else None,
         "lr": r.lr,
