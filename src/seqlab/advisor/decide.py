@@ -76,7 +76,6 @@ class Row:
     label: str = ""
     detail: str = ""
     under_trained: int = 0  # seeds whose validation was still improving at the last check
-    stopped_early: int = 0  # seeds stopped by the patience rule (converged before the cap)
     params: int | None = None
     per_seed_valid: list[float] = field(default_factory=list)  # in seed order
 

@@ -309,7 +309,9 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
 
     # 3. Extra seeds, in one more sweep, as many whole rounds as fit in what is left.
     seeds = plan.get("seeds") or n_seeds
-    round_s = waves(len(cands), workers) * (cap2 + overhead) + classical_s_per_seed
+    # a round of one more seed per candidate, at the measured wall time of the final runs
+    per_wave = max(wall2 - start, 0.0) / waves(n_final, workers)
+    round_s = waves(len(cands), workers) * per_wave + classical_s_per_seed
     more = int((left() - RESERVE - start) // round_s) if saved is None else 0
     more = max(0, min(more, MAX_SEEDS - seeds))
     if more:
