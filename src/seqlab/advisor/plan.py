@@ -89,6 +89,7 @@ CHECKPOINT_SECONDS = 0.05  # writing weights and state at a check (small models)
 SETUP_SECONDS = 0.2  # per run: read the data, build the model, when nothing is measured
 START = 3.0  # seconds to start the worker processes of one sweep (torch import), guessed;
 # 0 when the runs go in this process (--jobs 1)
+STEP_TIMINGS = 3  # timed training steps per candidate; the fastest counts
 MAX_STEPS = 1_000_000  # the cap in seconds is what stops a run
 
 
@@ -401,7 +402,11 @@ def measure_step_seconds(
     cand: Candidate, task: Task, batch_size: int, threads: int, seed: int = 0
 ) -> float:
     """Seconds of one training step (forward and backward) of ``cand`` on a batch of the
-    task's shape, measured here with ``threads`` torch threads."""
+    task's shape, measured here with ``threads`` torch threads: the minimum of STEP_TIMINGS
+    single timed steps (after one untimed), since on a shared machine the slower ones time
+    the neighbours. An overestimate is costly: runs check validation every
+    ``cap / step / checks`` steps, so a step timed 50× too slow (seen under load) meant a
+    check every 5 steps, 300 checks in a 2-s run and 15 s of evaluation instead of 2."""
     model = build_model(
         cand.spec(),
         input_size=task.input_size,
@@ -412,9 +417,13 @@ def measure_step_seconds(
     before = torch.get_num_threads()
     torch.set_num_threads(max(1, threads))
     try:
-        t = time_per_step(
-            model, batch_size, task.seq_len, task.input_size, repeats=2, warmup=1, seed=seed
-        )
+        ms = [
+            time_per_step(
+                model, batch_size, task.seq_len, task.input_size, repeats=1,
+                warmup=1 if i == 0 else 0, seed=seed,
+            )["fwd_bwd_ms"]
+            for i in range(STEP_TIMINGS)
+        ]  # fmt: skip
     finally:
         torch.set_num_threads(before)
-    return t["fwd_bwd_ms"] * task.seq_len / 1000.0
+    return min(ms) * task.seq_len / 1000.0
