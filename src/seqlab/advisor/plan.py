@@ -52,6 +52,7 @@ budget needed.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -89,7 +90,7 @@ CHECKPOINT_SECONDS = 0.05  # writing weights and state at a check (small models)
 SETUP_SECONDS = 0.2  # per run: read the data, build the model, when nothing is measured
 START = 3.0  # seconds to start the worker processes of one sweep (torch import), guessed;
 # 0 when the runs go in this process (--jobs 1)
-STEP_TIMINGS = 3  # timed training steps per candidate; the fastest counts
+STEP_BLOCK = 0.2  # seconds of timed training steps per candidate (their mean counts)
 MAX_STEPS = 1_000_000  # the cap in seconds is what stops a run
 
 
@@ -402,11 +403,12 @@ def measure_step_seconds(
     cand: Candidate, task: Task, batch_size: int, threads: int, seed: int = 0
 ) -> float:
     """Seconds of one training step (forward and backward) of ``cand`` on a batch of the
-    task's shape, measured here with ``threads`` torch threads: the minimum of STEP_TIMINGS
-    single timed steps (after one untimed), since on a shared machine the slower ones time
-    the neighbours. An overestimate is costly: runs check validation every
-    ``cap / step / checks`` steps, so a step timed 50× too slow (seen under load) meant a
-    check every 5 steps, 300 checks in a 2-s run and 15 s of evaluation instead of 2."""
+    task's shape, measured here with ``threads`` torch threads: steps are repeated (after
+    one untimed) until STEP_BLOCK seconds have passed, at least 3, and their mean is the
+    answer, so a scheduler slice lost to the neighbours on a shared machine is spread over
+    the block instead of being the whole timing. An overestimate is costly: runs check
+    validation every ``cap / step / checks`` steps, so a single 0.2-ms step timed at 74 ms
+    (seen under load) meant a check every 5 steps, and 15 s of evaluation in a 2-s run."""
     model = build_model(
         cand.spec(),
         input_size=task.input_size,
@@ -417,13 +419,13 @@ def measure_step_seconds(
     before = torch.get_num_threads()
     torch.set_num_threads(max(1, threads))
     try:
-        ms = [
-            time_per_step(
-                model, batch_size, task.seq_len, task.input_size, repeats=1,
-                warmup=1 if i == 0 else 0, seed=seed,
-            )["fwd_bwd_ms"]
-            for i in range(STEP_TIMINGS)
-        ]  # fmt: skip
+        ms: list[float] = []
+        t0 = time.perf_counter()
+        while len(ms) < 3 or time.perf_counter() - t0 < STEP_BLOCK:
+            ms.append(
+                time_per_step(model, batch_size, task.seq_len, task.input_size, repeats=1,
+                              warmup=0 if ms else 1, seed=seed)["fwd_bwd_ms"]
+            )  # fmt: skip
     finally:
         torch.set_num_threads(before)
-    return min(ms) * task.seq_len / 1000.0
+    return sum(ms) / len(ms) * task.seq_len / 1000.0

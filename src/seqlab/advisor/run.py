@@ -187,7 +187,11 @@ def _compare(o: CompareOptions) -> dict[str, Any]:
         )
     cands = plan_candidates(net_task, windows, o.hidden_size, o.models)
     workers = workers_for(o, len(cands) * max(len(o.lrs), o.seeds))
-    threads = max(1, usable_cores() // workers) if o.executor == "local" else 1
+    # the threads the runs will have: this process's when they run here (one worker)
+    if o.executor == "local" and workers == 1:
+        threads = torch.get_num_threads()
+    else:
+        threads = max(1, usable_cores() // workers) if o.executor == "local" else 1
     step_s = {c.key: measure_step_seconds(c, net_task, o.batch_size, threads) for c in cands}
     latency = {c.key: latency_ms_per_step(c, net_task) for c in cands}
     eval_s = {c.key: eval_seconds(net_task, step_s[c.key], o.batch_size) for c in cands}
