@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from seqlab.advisor.series_baselines import (
-    _naive,
+    _lagged,
+    _scored,
     ar_forecast,
     autocorrelation,
     detect_season,
@@ -32,10 +33,10 @@ def _ranges(n: int) -> dict:
 def test_naive_forecasts_match_hand_computation():
     z = np.array([0.0, 1.0, 3.0, 2.0, 5.0, 4.0, 7.0, 6.0, 9.0, 8.0])
     ranges = {"train": (0, 6), "valid": (6, 8), "test": (8, 10)}
-    v, t = _naive(z, ranges, 1)  # persistence: errors 3, -1 (valid); 3, -1 (test)
-    assert v == pytest.approx((9 + 1) / 2) and t == pytest.approx((9 + 1) / 2)
-    v, t = _naive(z, ranges, 2)  # season 2: errors 2, 2; 2, 2
-    assert v == pytest.approx(4.0) and t == pytest.approx(4.0)
+    f = _scored("persistence", z, _lagged(z, 1), ranges)  # errors 3, -1 (valid); 3, -1 (test)
+    assert f.valid == pytest.approx((9 + 1) / 2) and f.test == pytest.approx((9 + 1) / 2)
+    f = _scored("seasonal-naive", z, _lagged(z, 2), ranges)  # season 2: errors 2, 2; 2, 2
+    assert f.valid == pytest.approx(4.0) and f.test == pytest.approx(4.0)
 
 
 def test_autocorrelation_matches_statsmodels_acf():
@@ -129,6 +130,20 @@ def test_one_nearest_neighbour_matches_brute_force():
         assert getattr(got["1nn-euclidean"], name) == pytest.approx(np.mean(pred == labels[idx]))
     majority = np.bincount(labels[:40]).argmax()
     assert got["majority"].test == pytest.approx(np.mean(labels[50:] == majority))
+
+
+def test_a_costly_method_that_does_not_fit_the_time_left_is_skipped_with_its_estimate():
+    pytest.importorskip("aeon")
+    from seqlab.advisor.classify_baselines import classify_scores
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 16, 1))
+    labels = (x[:, 0, 0] > 0).astype(int)
+    split = {"train": np.arange(24), "valid": np.arange(24, 32), "test": np.arange(32, 40)}
+    scored, notes = classify_scores(x, labels, split, seed=0, seconds=0.0)
+    assert {s.name for s in scored} == {"majority", "1nn-euclidean", "ridge"}
+    for name in ("1nn-dtw", "minirocket"):
+        assert any(n.startswith(f"{name}: skipped: about") for n in notes), notes
 
 
 def test_an_official_split_in_the_npz_is_honoured(tmp_path):

@@ -130,8 +130,10 @@ def test_window_grid_is_geometric_and_reaches_the_sequence_length():
 
 
 def test_candidate_parameter_counts_are_exact_and_comparable(tmp_path):
-    """Printed counts equal the built models' numel; RNN, GRU and the widest FFNN are
-    within 10% of the LSTM."""
+    """Printed counts equal the built models' numel; RNN, GRU, TCN, Transformer and the
+    widest FFNN are within 10% of the LSTM; minGRU on one input stops at 8× the LSTM's
+    units (its count then below); the TCN's receptive field covers T with the fewest
+    levels."""
     import torch
 
     from seqlab.advisor import load_task, plan_candidates
@@ -141,15 +143,48 @@ def test_candidate_parameter_counts_are_exact_and_comparable(tmp_path):
     cands = plan_candidates(task, [1, 4, 32], hidden=16)
     assert [c.key for c in cands] == [
         "linear-k1", "linear-k4", "linear-k32", "ffnn-k1", "ffnn-k4", "ffnn-k32",
-        "rnn", "lstm", "gru",
+        "rnn", "lstm", "gru", "tcn", "transformer", "mingru",
     ]  # fmt: skip
     for c in cands:
         with torch.random.fork_rng():
             model = build_model(c.spec(), input_size=task.input_size, output_size=1)
         assert c.params == sum(p.numel() for p in model.parameters()), c.key
     by = {c.key: c.params for c in cands}
-    for key in ("rnn", "gru", "ffnn-k32"):
+    for key in ("rnn", "gru", "ffnn-k32", "tcn", "transformer"):
         assert abs(by[key] - by["lstm"]) <= 0.1 * by["lstm"], (key, by)
+    mingru = next(c for c in cands if c.family == "mingru")
+    assert mingru.hidden_size == 8 * 16 and by["mingru"] < by["lstm"]
+    tcn = next(c for c in cands if c.family == "tcn")
+    assert tcn.receptive_field >= 32 > 1 + 4 * (2 ** (tcn.levels - 1) - 1)  # fewest levels
+
+
+def test_the_newer_candidates_train_through_the_runner(tmp_path):
+    """The advisor's TCN, Transformer and minGRU configs pass the trainer's validation,
+    train, and report the parameter count the plan printed."""
+    from seqlab.advisor import load_task, plan_candidates
+    from seqlab.sweep.runner import run_config
+
+    _, opts, task = load_task(ar2_csv(tmp_path / "s.csv", n=300), seq_len=16)
+    for c in plan_candidates(task, [4], hidden=8, families=("tcn", "transformer", "mingru")):
+        flat = {"task": "series", **opts, **c.flat(), "lr": 1e-2, "seed": 0, "steps": 2,
+                "batch_size": 4, "eval_every": 2}  # fmt: skip
+        r = run_config(flat, str(tmp_path / "runs"))
+        assert r["params"] == c.params and math.isfinite(r["value"]), c.key
+
+
+def test_an_official_series_test_file_is_the_test_split(tmp_path):
+    """``--test`` for a series: its rows follow the training file's and are exactly the
+    test targets; the rows before them split 70/15 into train and valid."""
+    from seqlab.advisor import load_task
+    from seqlab.advisor.inputs import merge_series_split
+
+    lines = ar2_csv(tmp_path / "all.csv", n=300).read_text().splitlines()
+    (tmp_path / "train.csv").write_text("\n".join(lines[:241]) + "\n")  # header + 240
+    (tmp_path / "test.csv").write_text("\n".join([lines[0], *lines[241:]]) + "\n")  # 60
+    merged, n_test = merge_series_split(tmp_path / "train.csv", tmp_path / "test.csv", tmp_path)
+    assert n_test == 60 and merged.read_text().splitlines() == lines
+    _, _, task = load_task(merged, "series", seq_len=16, extra={"test_rows": n_test})
+    assert task.target_ranges == {"train": (0, 197), "valid": (197, 240), "test": (240, 300)}
 
 
 def test_the_budget_error_names_a_minimum_that_is_enough():
@@ -296,6 +331,46 @@ def test_a_classifier_worse_on_every_split_is_not_within_noise_however_wide_the_
     assert d.model == "1nn-euclidean", d.reason
 
 
+def test_a_trivial_baseline_is_not_chosen_over_a_classical_method_with_a_better_mean():
+    """Nile-like numbers, 15 validation points: the sampling margin of the best row (an
+    erratic RNN) holds persistence (0.473) and the AR (0.328) alike; the baseline picked
+    is the one with the better validation mean, the AR."""
+    from seqlab.advisor import recommend
+
+    rows = [
+        _base("persistence", 0.473),
+        _base("mean", 0.625),
+        _base("ar-levels", 0.328, "classical"),
+        _row("rnn", None, [0.19, 0.32]),
+        _row("ffnn", 4, [0.55, 0.60]),
+    ]
+    d = recommend(rows, "mse", higher=False, n_valid=15)
+    assert (d.model, d.kind) == ("ar-levels", "classical"), d.reason
+    # a trivial baseline with the best mean of the baselines is still the answer
+    rows[0] = _base("persistence", 0.30)
+    d = recommend(rows, "mse", higher=False, n_valid=15)
+    assert (d.model, d.kind) == ("persistence", "trivial"), d.reason
+    assert "no classical method scores better on validation" in d.reason
+
+
+def test_the_cheapest_sequence_model_within_noise_is_recommended_with_its_reason():
+    from seqlab.advisor import Candidate, recommend
+
+    tcn = _row("tcn", None, [0.301, 0.302, 0.300], latency=0.01)
+    tcn.cand = Candidate("tcn", 8, None, 120, levels=5)
+    rows = [
+        _base("mean", 1.0),
+        _row("ffnn", 4, [0.60, 0.61, 0.59]),
+        _row("lstm", None, [0.300, 0.301, 0.299], latency=0.03),
+        tcn,
+        _row("rnn", None, [0.50, 0.51, 0.49], latency=0.001),  # cheaper, not as good
+    ]
+    d = recommend(rows, "mse", higher=False)
+    assert d.model == "tcn", d.reason
+    assert "receptive field 125" in d.reason and "3.0× faster" in d.reason, d.reason
+    assert "LSTM" in d.reason
+
+
 def test_no_recommended_model_is_worse_on_validation_than_persistence():
     """A network best on test but worse than persistence on validation is not chosen."""
     from seqlab.advisor import recommend
@@ -354,9 +429,11 @@ def test_missing_and_constant_target_are_clear_errors(tmp_path, capsys):
 def test_options_for_another_task_are_clear_errors(tmp_path, capsys):
     npz = first_step_npz(tmp_path / "x.npz", n=40, length=8)
     series = ar2_csv(tmp_path / "s.csv", n=200)
+    other = tmp_path / "other.csv"
+    other.write_text("price\n1.0\n2.0\n", encoding="utf-8")
     for argv, says in (
         ([str(npz), "--fill", "ffill"], "--fill is for --task series"),
-        ([str(series), "--test", str(series)], "--test names an official test file"),
+        ([str(series), "--test", str(other)], "differs from the training file's"),
         ([str(series), "--task-opt", "nonsense"], "expected KEY=VALUE"),
     ):
         out = tmp_path / "out"

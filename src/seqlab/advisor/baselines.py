@@ -160,8 +160,10 @@ def classify_rows(
             task = first if (first is not None and s == 0) else build_task("classify", task_opts, s)
             x = task.x.double().numpy()
             labels = task.label_ids.numpy()
-            over = s > seeds[0] and time.perf_counter() - t0 > seconds
-            cache[s] = classify_scores(x, labels, task.split_index, s, CHEAP if over else None)
+            spent = time.perf_counter() - t0
+            over = s > seeds[0] and spent > seconds
+            only = CHEAP if over else None
+            cache[s] = classify_scores(x, labels, task.split_index, s, only, seconds - spent)
         scored, skipped = cache[s]
         for note in skipped:
             if note not in notes:

@@ -16,6 +16,12 @@ is missing (``pip install seqlab[classic]`` brings them):
     minirocket      MiniRocket features + ridge (aeon ``MiniRocketClassifier``)
 
 Fitted on the training split, scored (accuracy) on validation and test.
+
+Time: given ``seconds`` (the classical baselines' share of the budget), a costly method
+(1nn-dtw, minirocket) is first timed on a PROBE-sized subset (after one untimed call,
+which pays any compilation) and its full cost extrapolated — DTW's distances grow as
+N_train · N_eval, MiniRocket's transform as N_train + N_eval; when that estimate does not
+fit in what is left of ``seconds``, it is skipped with a note naming the estimate.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 
 DTW_LIMIT = 2e10
+COSTLY = ("1nn-dtw", "minirocket")
+PROBE = 8  # training and evaluation series of the timing probe
 METHODS = ("majority", "1nn-euclidean", "ridge", "1nn-dtw", "minirocket")
 
 
@@ -82,10 +90,12 @@ def classify_scores(
     split: dict[str, np.ndarray],
     seed: int,
     only: tuple[str, ...] | None = None,
+    seconds: float = float("inf"),
 ) -> tuple[list[Scored], list[str]]:
     """Scores of every method of the module docstring (or of ``only``) on one split, and
     notes on the ones left out. ``x`` (N, T, D) float, ``labels`` (N,) int, ``split``
-    indices per split."""
+    indices per split; ``seconds`` the time they may take (module docstring)."""
+    t_start = time.perf_counter()
     tr, va, te = split["train"], split["valid"], split["test"]
     out: list[Scored] = []
     notes: list[str] = []
@@ -109,7 +119,17 @@ def classify_scores(
         if clf is None:
             notes.append(f"{name}: {detail}")
             continue
-        data = panel if name in ("1nn-dtw", "minirocket") else flat
+        data = panel if name in COSTLY else flat
+        if name in COSTLY and seconds != float("inf"):
+            left = seconds - (time.perf_counter() - t_start)
+            est = _estimate(name, clf, data, labels, tr, np.concatenate([va, te]))
+            if est > left:
+                notes.append(
+                    f"{name}: skipped: about {est:.0f} s estimated (timed on {PROBE} series), "
+                    f"{max(left, 0):.0f} s left of the classical baselines' share of the "
+                    "budget; a larger --budget-minutes scores it"
+                )
+                continue
         t0 = time.perf_counter()
         try:
             with warnings.catch_warnings():
@@ -121,6 +141,34 @@ def classify_scores(
             continue
         out.append(Scored(name, acc[0], acc[1], time.perf_counter() - t0, detail))
     return out, notes
+
+
+def _estimate(name: str, clf, data: np.ndarray, labels: np.ndarray, tr: np.ndarray,
+              ev: np.ndarray) -> float:  # fmt: skip
+    """Seconds ``clf`` would take to fit on ``tr`` and predict ``ev``, extrapolated from a
+    probe of PROBE training series (every class kept when possible) and PROBE evaluation
+    series, timed after one untimed call (module docstring)."""
+    from sklearn.base import clone
+
+    classes = np.unique(labels[tr])
+    pick = [tr[labels[tr] == c][0] for c in classes][:PROBE]
+    pick += [i for i in tr if i not in pick][: max(0, PROBE - len(pick))]
+    a, b = np.asarray(pick), ev[:PROBE]
+    times = []
+    for _ in range(2):
+        probe = clone(clf)
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                probe.fit(data[a], labels[a])
+                probe.predict(data[b])
+            except (ValueError, RuntimeError):
+                return 0.0  # the full fit will say what is wrong
+        times.append(time.perf_counter() - t0)
+    if name == "1nn-dtw":
+        return times[1] * (len(tr) * len(ev)) / (len(a) * len(b))
+    return times[1] * (len(tr) + len(ev)) / (len(a) + len(b))
 
 
 __all__ = ["DTW_LIMIT", "METHODS", "Scored", "classify_scores"]

@@ -27,15 +27,22 @@ None when no window up to the widest one is.
 
 Recommendation, the simplest row within noise of the best on validation:
 
-1. a trivial baseline, if one is within noise of the best: nothing trained is worth it;
-2. else a classical method within noise (the best of them): a classical method is enough;
-3. else, when a memory horizon k exists, the window model at k (the linear window when it
+1. a baseline, if one is within noise of the best: of those, the one with the best
+   validation mean (over the splits), trivial or classical. A least-squares AR or a ridge
+   classifier is as cheap to use as persistence or the majority class, so simplicity does
+   not override the mean: on a small validation set the sampling margin can put the
+   majority class or persistence "within noise" of everything, and the mean still
+   separates them from a clearly better classical method;
+2. else, when a memory horizon k exists, the window model at k (the linear window when it
    is within noise, else the window FFNN);
-4. else the best trained row (a recurrent model: information from beyond the widest
-   window matters).
+3. else a sequence model (RNN, LSTM, GRU, TCN, Transformer, minGRU: information from
+   beyond the widest window matters): of those within noise of the best trained row, the
+   one cheapest per step at inference (measured), with the reason its family is an answer
+   (a TCN's receptive field, attention, a parallel scan).
 
 So no recommended model is worse on validation than persistence, seasonal naive or the
-mean: any of those within noise of the best is recommended itself (rule 1).
+mean: when any of those is within noise of the best, rule 1 recommends a baseline at
+least as good on validation.
 """
 
 from __future__ import annotations
@@ -201,15 +208,17 @@ RULE = (
     "Within noise: the row's mean is worse than the best row's by at most the best's 95% "
     "interval half-width over seeds (or splits), or by at most {tol:.0%} of the best value. "
     "Memory horizon: the smallest window k whose linear window or window FFNN is within "
-    "noise of the best trained model. Recommendation: the simplest row within noise of the best: a "
-    "trivial baseline, else a classical method, else the window model at the memory "
-    "horizon, else the best trained model."
+    "noise of the best trained model. Recommendation, among rows within noise of the best: "
+    "the baseline (trivial or classical) with the best validation mean, else the window "
+    "model at the memory horizon, else the sequence model within noise of the best trained "
+    "model that is cheapest per step at inference."
 )
 
 
 def memory_evidence(rows: Sequence[Row], metric: str, higher: bool) -> list[str]:
     """The evidence for the memory horizon, in words: the best window model's validation
-    interval at each k, and the best recurrent model's gain over the widest window with
+    interval at each k, and the best sequence model's (recurrent, TCN, Transformer, minGRU)
+    gain over the widest window with
     the interval of the difference (half-widths combined in quadrature)."""
     windows = [r for r in rows if r.is_window]
     ks = sorted({r.window for r in windows})
@@ -227,12 +236,47 @@ def memory_evidence(rows: Sequence[Row], metric: str, higher: bool) -> list[str]
         diff = (rec.valid["mean"] - wide.valid["mean"]) * (1 if higher else -1)
         h = math.hypot(half_width(rec.valid), half_width(wide.valid))
         lines.append(
-            f"Recurrent gain: the {rec.name} is better than the widest window ({wide.name}) by "
+            f"Sequence-model gain: the {rec.name} is better than the widest window "
+            f"({wide.name}) by "
             f"{fmt(diff)} ± {fmt(h)} on validation {metric} (95% interval, "
             f"{rec.valid['n']} and {wide.valid['n']} seed(s))"
             + ("; the interval includes 0: no measurable gain." if abs(diff) <= h else ".")
         )
     return lines
+
+
+# Why a sequence family is a good answer, said when it is recommended.
+WHY = {
+    "tcn": (
+        "A TCN is feed-forward: dilated causal convolutions see exactly the last {rf} "
+        "steps (its receptive field) at a depth logarithmic in it, and every step of a "
+        "sequence is computed in parallel."
+    ),
+    "transformer": (
+        "A causal Transformer attends to every earlier step directly (no state to carry), "
+        "at a cost per sequence that grows as T²."
+    ),
+    "mingru": (
+        "A minGRU is a recurrence whose gates depend on the current input only, so it "
+        "trains by a parallel scan over time and runs as a cheap recurrence at inference."
+    ),
+    "lstm": "An LSTM's gated cell state carries information across many steps.",
+    "gru": "A GRU's gated state carries information across many steps, with fewer gates "
+    "than an LSTM.",
+}
+
+
+def cheapest_within_noise(
+    rows: Sequence[Row], best: Row, higher: bool, tol: float, sampling: float
+) -> Row:
+    """The row of ``rows`` within noise of ``best`` that is cheapest per step at inference
+    (measured latency), else ``best``: among sequence models as good as each other, the
+    faster one is the better answer."""
+    ok = [r for r in rows if r is best or row_within_noise(r, best, higher, tol, sampling)]
+    timed = [r for r in ok if r.latency_ms]
+    if best not in timed:
+        return best
+    return min(timed, key=lambda r: (r.latency_ms, r is not best))  # ties: the best
 
 
 def recommend(
@@ -256,11 +300,11 @@ def recommend(
     eps_t = sampling_half_width(best_trained.valid["mean"], metric, n_valid) if trained else 0
     horizon = memory_horizon(trained, best_trained, higher, tol, eps_t) if trained else None
 
-    for kind in ("trivial", "classical"):
-        ok = [r for r in rows if r.kind == kind and row_within_noise(r, best, higher, tol, eps)]
-        if not ok:
-            continue
+    baselines = [r for r in rows if r.kind in ("trivial", "classical")]
+    ok = [r for r in baselines if row_within_noise(r, best, higher, tol, eps)]
+    if ok:  # the baseline with the best validation mean, trivial or classical
         pick = best_row(ok, higher)
+        kind = pick.kind
         versus = (
             " (itself the best row)"
             if pick is best
@@ -268,9 +312,10 @@ def recommend(
         )
         if kind == "trivial":
             parts = [
-                f"Use the {pick.name} baseline: it needs no training, and its validation "
-                f"{metric} {fmt(pick.valid['mean'])} is within noise of the best row{versus}; "
-                f"on test it scores {fmt(pick.test['mean'])}."
+                f"Use the {pick.name} baseline: it needs no training, its validation "
+                f"{metric} {fmt(pick.valid['mean'])} is within noise of the best row{versus}, "
+                "and no classical method scores better on validation; on test it scores "
+                f"{fmt(pick.test['mean'])}."
             ]
         else:
             parts = [
@@ -293,8 +338,8 @@ def recommend(
     best_rec = best_row(recurrent, higher) if recurrent else None
     windows = [r for r in trained if r.is_window]
     widest = max((r.window for r in windows), default=None)
-    classical = [r for r in rows if r.kind != "trained" and math.isfinite(r.valid["mean"])]
-    best_base = best_row(classical, higher) if classical else None
+    bases = [r for r in rows if r.kind != "trained" and math.isfinite(r.valid["mean"])]
+    best_base = best_row(bases, higher) if bases else None
     beaten = (
         f" It beats every baseline on validation; the best of them, the {best_base.name}, "
         f"scores {fmt_interval(best_base.valid)} (test {fmt_interval(best_base.test)})."
@@ -326,7 +371,7 @@ def recommend(
             ratio = best_rec.latency_ms / pick.latency_ms
             if ratio >= 1:
                 parts.append(
-                    f"It is {ratio:.1f}× cheaper per step than the best recurrent model, the "
+                    f"It is {ratio:.1f}× cheaper per step than the best sequence model, the "
                     f"{best_rec.name} ({fmt(pick.latency_ms)} vs {fmt(best_rec.latency_ms)} ms "
                     f"per step at inference; {pick.cand.params} vs {best_rec.cand.params} "
                     "parameters)."
@@ -340,7 +385,7 @@ def recommend(
                 )
         return Decision(pick.cand.family, horizon, " ".join(parts), horizon, best.key, rule)
 
-    pick = best_trained
+    pick = cheapest_within_noise(recurrent, best_trained, higher, tol, eps_t)
     parts = [
         f"Use the {pick.name}: information from at least {widest} steps back matters. "
         if widest is not None and not pick.is_window
@@ -348,6 +393,17 @@ def recommend(
         f"It scores validation {metric} {fmt_interval(pick.valid)} and test "
         f"{fmt_interval(pick.test)}.{beaten}",
     ]
+    if pick.cand.family in WHY:
+        parts.append(f" {WHY[pick.cand.family].format(rf=pick.cand.receptive_field)}")
+    if pick is not best_trained:
+        speedup = best_trained.latency_ms / pick.latency_ms
+        parts.append(
+            f" It is as good as the best sequence model, the {best_trained.name} "
+            f"({fmt_interval(best_trained.valid)}), and {speedup:.1f}× "
+            f"faster per step at inference ({fmt(pick.latency_ms)} vs "
+            f"{fmt(best_trained.latency_ms)} ms; {pick.cand.params} vs "
+            f"{best_trained.cand.params} parameters)."
+        )
     if widest is not None and not pick.is_window:
         wide = best_row([r for r in windows if r.window == widest], higher)
         parts.append(

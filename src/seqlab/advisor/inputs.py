@@ -143,6 +143,27 @@ def merge_official_split(train: str | Path, test: str | Path, label: str, out: P
     return path
 
 
+def merge_series_split(train: str | Path, test: str | Path, out: Path) -> tuple[Path, int]:
+    """One CSV: the rows of ``train`` then those of ``test`` (same header), and the number
+    of test rows (the series task's ``test_rows``: its official split)."""
+    from seqlab.data.files import check_file
+
+    a = check_file(train, "data file").read_text(encoding="utf-8").splitlines()
+    b = check_file(test, "--test file").read_text(encoding="utf-8").splitlines()
+    if not a or not b or a[0].strip() != b[0].strip():
+        raise DataValidationError(
+            f"{test}: its header {b[0] if b else ''!r} differs from the training file's "
+            f"{a[0] if a else ''!r}. Fix: give both files the same columns, in the same order."
+        )
+    rows = [line for line in b[1:] if line.strip()]
+    if not rows:
+        raise DataValidationError(f"{test}: no data rows. Fix: pass a --test file with rows.")
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "official-split.csv"
+    path.write_text("\n".join([*a, *rows]) + "\n", encoding="utf-8")
+    return path, len(rows)
+
+
 def load_task(
     path: str | Path,
     kind: str | None = None,

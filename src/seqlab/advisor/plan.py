@@ -5,13 +5,22 @@ Candidates (``plan_candidates``), one line each in ``FAMILIES``:
     linear  k   ``ffnn`` with 0 hidden layers: a linear autoregressive window of k steps
     ffnn    k   a window MLP (one ReLU hidden layer) over the last k steps
     rnn, lstm, gru
+    tcn         dilated causal convolutions, kernel 3, the fewest levels L whose receptive
+                field 1 + 4·(2^L − 1) covers T (so it is the feed-forward model that can
+                see as far as the recurrent ones, at O(log T) depth)
+    transformer one causal pre-LN layer attending to the whole sequence, 4 heads (2 or 1
+                when 4 does not divide the width matched to P)
+    mingru      the parallel-scan minGRU (gates from x_t only)
 
 for k on a geometric grid (``window_grid``) up to the sequence length T (T itself is added
 when the grid misses it, so the widest window always sees the whole sequence: for
 classification, the whole series).
 
 Parameter counts are kept in one range: the LSTM has ``hidden`` units and P parameters;
-the RNN and the GRU get the hidden size whose count is closest to P; the FFNNs share one
+the RNN, GRU, TCN (channels), Transformer (width) and minGRU get the hidden size whose
+count is closest to P, up to 8× the LSTM's units (WIDEST: a minGRU's 2·H·D weights on a
+univariate series would otherwise need H ≈ 28× the LSTM's, at a cost per step far above
+every other candidate's; its count is then below P, and printed); the FFNNs share one
 hidden size, chosen so that the *widest* window has about P parameters (narrower windows
 are smaller: that a window costs parameters in proportion to k is the FFNN's trade-off).
 Every count is exact (``seqlab.params.count_params``) and printed.
@@ -43,6 +52,7 @@ budget needed.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -50,6 +60,7 @@ import torch
 
 from seqlab.errors import ConfigError
 from seqlab.models import ModelSpec, build_model
+from seqlab.models.tcn import levels_for, receptive_field
 from seqlab.params import count_params, hidden_for_params
 from seqlab.probes.cost import time_per_step
 from seqlab.tasks import Task
@@ -62,9 +73,15 @@ FAMILY_TABLE: dict[str, tuple[str, bool]] = {
     "rnn": ("RNN", False),
     "lstm": ("LSTM", False),
     "gru": ("GRU", False),
+    "tcn": ("TCN", False),
+    "transformer": ("Transformer", False),
+    "mingru": ("minGRU", False),
 }
 FAMILIES = tuple(FAMILY_TABLE)
 RECURRENT = tuple(f for f, (_, window) in FAMILY_TABLE.items() if not window)
+WIDEST = 8  # no hidden size beyond 8× the LSTM's units, even if the count is then below P
+TCN_KERNEL = 3  # the TCN's kernel; its levels follow from T (module docstring)
+HEADS = (4, 2, 1)  # the Transformer's heads: the most of these that divide its width
 SEARCH_SHARE = 0.25  # of the time left for training, to the learning-rate search
 RESERVE = 3.0  # seconds kept for the figure and the report
 MIN_CAP = 1.0  # seconds of training per run, below which the budget is too small
@@ -73,6 +90,7 @@ CHECKPOINT_SECONDS = 0.05  # writing weights and state at a check (small models)
 SETUP_SECONDS = 0.2  # per run: read the data, build the model, when nothing is measured
 START = 3.0  # seconds to start the worker processes of one sweep (torch import), guessed;
 # 0 when the runs go in this process (--jobs 1)
+STEP_BLOCK = 0.2  # seconds of timed training steps per candidate (their mean counts)
 MAX_STEPS = 1_000_000  # the cap in seconds is what stops a run
 
 
@@ -86,6 +104,13 @@ class Candidate:
     window: int | None
     params: int
     embed_dim: int | None = None
+    levels: int | None = None  # tcn only
+    heads: int | None = None  # transformer only
+
+    @property
+    def receptive_field(self) -> int | None:
+        """Inputs a TCN output sees (None for the other families)."""
+        return None if self.levels is None else receptive_field(TCN_KERNEL, self.levels)
 
     @property
     def key(self) -> str:
@@ -98,12 +123,20 @@ class Candidate:
     @property
     def name(self) -> str:
         label = FAMILY_TABLE[self.family][0]
+        if self.levels is not None:
+            return f"{label} (receptive field {self.receptive_field})"
         return label + (f" (k={self.window})" if self.window is not None else "")
 
     def spec(self) -> ModelSpec:
         if self.is_window:
             layers = 0 if self.family == "linear" else 1
             return ModelSpec("ffnn", self.hidden_size, layers, self.window, self.embed_dim)
+        if self.family == "tcn":
+            return ModelSpec("tcn", self.hidden_size, 1, embed_dim=self.embed_dim,
+                             levels=self.levels, kernel_size=TCN_KERNEL)  # fmt: skip
+        if self.family == "transformer":
+            return ModelSpec("transformer", self.hidden_size, 1, embed_dim=self.embed_dim,
+                             heads=self.heads)  # fmt: skip
         return ModelSpec(self.family, self.hidden_size, 1, embed_dim=self.embed_dim)
 
     def flat(self) -> dict:
@@ -112,6 +145,10 @@ class Candidate:
         flat = {"model": s.name, "hidden_size": s.hidden_size, "layers": s.layers}
         if self.is_window:
             flat["window"] = s.window
+        if self.family == "tcn":
+            flat.update(levels=self.levels, kernel_size=TCN_KERNEL)
+        if self.family == "transformer":
+            flat["heads"] = self.heads
         if self.embed_dim is not None:
             flat["embed_dim"] = self.embed_dim
         return flat
@@ -127,7 +164,8 @@ def window_grid(seq_len: int, max_window: int | None = None, factor: int = 2) ->
     return grid if grid[-1] == top else [*grid, top]
 
 
-def _count(task: Task, model: str, hidden: int, layers: int = 1, window: int = 1, embed=None):
+def _count(task: Task, model: str, hidden: int, layers: int = 1, window: int = 1, embed=None,
+           levels: int | None = None):  # fmt: skip
     return count_params(
         model,
         None if task.vocab_size else task.input_size,
@@ -137,6 +175,8 @@ def _count(task: Task, model: str, hidden: int, layers: int = 1, window: int = 1
         window=window,
         vocab_size=task.vocab_size,
         embed_dim=embed,
+        levels=levels,
+        kernel_size=TCN_KERNEL if levels is not None else None,
     ).total
 
 
@@ -159,7 +199,7 @@ def plan_candidates(
     out: list[Candidate] = []
     if "ffnn" in families:
         h_ffnn = hidden_for_params("ffnn", target, D, O, 1, max(windows), V, embed)
-        h_ffnn = max(4, min(h_ffnn, 8 * hidden))
+        h_ffnn = max(4, min(h_ffnn, WIDEST * hidden))
     for family in families:
         if family in ("linear", "ffnn"):
             layers = 0 if family == "linear" else 1
@@ -168,12 +208,18 @@ def plan_candidates(
                 n = _count(task, "ffnn", h, layers, k, embed)
                 out.append(Candidate(family, h, k, n, embed))
         else:
+            L = levels_for(task.seq_len, TCN_KERNEL) if family == "tcn" else None
             h = (
                 hidden
                 if family == "lstm"
-                else hidden_for_params(family, target, D, O, 1, 1, V, embed)
+                else hidden_for_params(
+                    family, target, D, O, 1, 1, V, embed, L, TCN_KERNEL if L else None
+                )  # fmt: skip
             )
-            out.append(Candidate(family, h, None, _count(task, family, h, embed=embed), embed))
+            h = min(h, WIDEST * hidden)  # minGRU on D = 1 would need ~28× the LSTM's units
+            heads = max(d for d in HEADS if h % d == 0) if family == "transformer" else None
+            n = _count(task, family, h, embed=embed, levels=L)
+            out.append(Candidate(family, h, None, n, embed, L, heads))
     return out
 
 
@@ -259,6 +305,85 @@ class Budget:
         )
 
 
+@dataclass(frozen=True)
+class Fit:
+    """What ``fit_to_budget`` kept: rates, seeds, candidates, and notes saying what went."""
+
+    lrs: tuple[float, ...]
+    seeds: int
+    cands: list[Candidate]
+    notes: list[str]
+
+
+def fit_to_budget(
+    cands: list[Candidate],
+    lrs: tuple[float, ...],
+    seeds: int,
+    budget_minutes: float,
+    spent_s: float,
+    workers: int,
+    start: float,
+    overhead: float,
+) -> Fit:
+    """The plan asked for, or, when the budget cannot train it (``check_budget``): fewer
+    seeds (2), then no learning-rate search (the middle rate), then every other window
+    (the widest kept), then 1 seed; each said in the notes. Still too little is the
+    ConfigError of ``check_budget``, naming the minimum."""
+    mid = (lrs[len(lrs) // 2],)
+    thin = thin_windows(cands)
+    fallbacks = [
+        (lrs, seeds, cands),
+        (lrs, min(seeds, 2), cands),
+        (mid, min(seeds, 2), cands),
+        (mid, min(seeds, 2), thin),
+        (mid, 1, thin),
+    ]
+    for i, (rates, n_seeds, kept) in enumerate(fallbacks):
+        reps = representatives(kept) if len(rates) > 1 else []
+        try:
+            check_budget(budget_minutes, spent_s, len(reps) * len(rates), len(kept) * n_seeds,
+                         workers, start, overhead)  # fmt: skip
+            break
+        except ConfigError:
+            if i == len(fallbacks) - 1:
+                raise
+    notes = []
+    if (rates, n_seeds, len(kept)) != (lrs, seeds, len(cands)):
+        dropped = [c.key for c in cands if c not in kept]
+        notes.append(
+            f"the budget is too small for {seeds} seed(s) and the learning-rate search "
+            f"over {len(lrs)} rate(s): ran {n_seeds} seed(s)"
+            + (f" at the rate {rates[0]:g} (no search)" if len(rates) < len(lrs) else "")
+            + (f" and left out {', '.join(dropped)}" if dropped else "")
+            + "; a larger --budget-minutes restores them"
+        )
+    return Fit(rates, n_seeds, kept, notes)
+
+
+def thin_windows(cands: list[Candidate]) -> list[Candidate]:
+    """Every other window of each window family (the first and the widest kept), and every
+    recurrent candidate."""
+    kept = []
+    for c in cands:
+        if not c.is_window:
+            kept.append(c)
+            continue
+        ks = sorted(d.window for d in cands if d.family == c.family)
+        if ks.index(c.window) % 2 == 0 or c.window == ks[-1]:
+            kept.append(c)
+    return kept
+
+
+def representatives(cands: list[Candidate]) -> list[Candidate]:
+    """One candidate per family for the learning-rate search: the recurrent model itself,
+    the widest window of a window family (its rate is shared by the family's windows)."""
+    reps: dict[str, Candidate] = {}
+    for c in cands:
+        if c.family not in reps or (c.window or 0) > (reps[c.family].window or 0):
+            reps[c.family] = c
+    return list(reps.values())
+
+
 def eval_seconds(task: Task, step_seconds: float, batch_size: int) -> float:
     """Seconds of one validation pass, from the measured training step: a forward pass is
     about a third of a forward-and-backward one, over the validation batches' steps
@@ -278,7 +403,12 @@ def measure_step_seconds(
     cand: Candidate, task: Task, batch_size: int, threads: int, seed: int = 0
 ) -> float:
     """Seconds of one training step (forward and backward) of ``cand`` on a batch of the
-    task's shape, measured here with ``threads`` torch threads."""
+    task's shape, measured here with ``threads`` torch threads: steps are repeated (after
+    one untimed) until STEP_BLOCK seconds have passed, at least 3, and their mean is the
+    answer, so a scheduler slice lost to the neighbours on a shared machine is spread over
+    the block instead of being the whole timing. An overestimate is costly: runs check
+    validation every ``cap / step / checks`` steps, so a single 0.2-ms step timed at 74 ms
+    (seen under load) meant a check every 5 steps, and 15 s of evaluation in a 2-s run."""
     model = build_model(
         cand.spec(),
         input_size=task.input_size,
@@ -289,9 +419,13 @@ def measure_step_seconds(
     before = torch.get_num_threads()
     torch.set_num_threads(max(1, threads))
     try:
-        t = time_per_step(
-            model, batch_size, task.seq_len, task.input_size, repeats=2, warmup=1, seed=seed
-        )
+        ms: list[float] = []
+        t0 = time.perf_counter()
+        while len(ms) < 3 or time.perf_counter() - t0 < STEP_BLOCK:
+            ms.append(
+                time_per_step(model, batch_size, task.seq_len, task.input_size, repeats=1,
+                              warmup=0 if ms else 1, seed=seed)["fwd_bwd_ms"]
+            )  # fmt: skip
     finally:
         torch.set_num_threads(before)
-    return t["fwd_bwd_ms"] * task.seq_len / 1000.0
+    return sum(ms) / len(ms) * task.seq_len / 1000.0

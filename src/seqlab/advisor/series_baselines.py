@@ -108,12 +108,13 @@ def _fit_ar(z: np.ndarray, ranges: dict, h: int, p: int, changes: bool):
     return coef
 
 
-def _score_ar(
+def _ar_errors(
     z: np.ndarray, coef: np.ndarray, split: tuple[int, int], h: int, p: int, changes: bool
-) -> float:
+) -> np.ndarray:
+    """Squared error (n,) of the fitted AR at every target row of ``split``."""
     rows = np.arange(*split)
     pred = _design(z, rows, h, p, changes) @ coef + (z[rows - h] if changes else 0.0)
-    return float(np.mean((z[rows] - pred) ** 2))
+    return (z[rows] - pred) ** 2
 
 
 def ar_forecast(z: np.ndarray, ranges: dict, h: int, orders: list[int], changes: bool) -> Forecast:
@@ -128,27 +129,35 @@ def ar_forecast(z: np.ndarray, ranges: dict, h: int, orders: list[int], changes:
         if coef is None:
             continue
         fits[p] = coef
-        by_order[p] = _score_ar(z, coef, ranges["valid"], h, p, changes)
+        by_order[p] = float(np.mean(_ar_errors(z, coef, ranges["valid"], h, p, changes)))
     name = "ar-changes" if changes else "ar-levels"
     if not by_order:
         return Forecast(name, math.nan, math.nan, 0, detail="too few training rows")
     best = min(by_order.values())
     p = min(q for q, v in by_order.items() if v <= (1 + PARSIMONY) * best)
-    test = _score_ar(z, fits[p], ranges["test"], h, p, changes)
+    test = float(np.mean(_ar_errors(z, fits[p], ranges["test"], h, p, changes)))
     what = "changes Δz" if changes else "levels"
     detail = (
         f"AR({p}) on {what}, least squares on the training rows; p chosen on validation "
         f"from {orders[0]}…{max(by_order)} (smallest within {PARSIMONY:.0%} of the best)"
     )
-    return Forecast(name, by_order[p], test, p + 1, p, time.perf_counter() - t0, detail, by_order)
+    secs = time.perf_counter() - t0
+    return Forecast(name, by_order[p], test, p + 1, p, secs, detail, by_order)
 
 
-def _naive(z: np.ndarray, ranges: dict, lag: int) -> tuple[float, float]:
-    out = []
-    for split in ("valid", "test"):
-        rows = np.arange(*ranges[split])
-        out.append(float(np.mean((z[rows] - z[rows - lag]) ** 2)))
-    return out[0], out[1]
+def _scored(name: str, z: np.ndarray, pred: np.ndarray, ranges: dict, params: int = 0,
+            detail: str = "", seconds: float = 0.0) -> Forecast:  # fmt: skip
+    """A forecast ``pred`` (n,) of every row of ``z``, scored on validation and test."""
+    err = {s: (z[slice(*ranges[s])] - pred[slice(*ranges[s])]) ** 2 for s in ("valid", "test")}
+    return Forecast(name, float(np.mean(err["valid"])), float(np.mean(err["test"])), params,
+                    seconds=seconds, detail=detail)  # fmt: skip
+
+
+def _lagged(z: np.ndarray, lag: int) -> np.ndarray:
+    """ẑ_t = z_(t−lag) (NaN where t < lag)."""
+    pred = np.full_like(z, np.nan)
+    pred[lag:] = z[:-lag]
+    return pred
 
 
 def ets_forecast(z: np.ndarray, ranges: dict, season: int | None, trend: bool) -> Forecast | None:
@@ -185,38 +194,23 @@ def ets_forecast(z: np.ndarray, ranges: dict, season: int | None, trend: bool) -
             optimized=False,
         )
     pred = np.asarray(full.fittedvalues)
-    scores = []
-    for split in ("valid", "test"):
-        a, b = ranges[split]
-        scores.append(float(np.mean((z[a:b] - pred[a:b]) ** 2)))
     parts = ["level"] + (["trend"] if trend else []) + ([f"season {season}"] if seasonal else [])
     detail = f"Holt-Winters ({', '.join(parts)}; additive), statsmodels, fitted on training rows"
     n_par = 2 + (2 if trend else 0) + ((1 + season) if seasonal else 0)
-    return Forecast("ets", scores[0], scores[1], n_par, None, time.perf_counter() - t0, detail)
+    return _scored("ets", z, pred, ranges, n_par, detail, time.perf_counter() - t0)
 
 
 def series_forecasts(
     z: np.ndarray, ranges: dict, h: int, season: int | None, trend: bool
 ) -> list[Forecast]:
     """Every classical forecast of the module docstring, on target ``z`` (n,) float64."""
-    v, t = _naive(z, ranges, h)
-    out = [Forecast("persistence", v, t, 0, detail=f"ẑ_t = z_(t−{h})")]
+    out = [_scored("persistence", z, _lagged(z, h), ranges, detail=f"ẑ_t = z_(t−{h})")]
     if season:
         lag = season * math.ceil(h / season)
         if ranges["valid"][0] - lag >= 0:
-            v, t = _naive(z, ranges, lag)
-            out.append(
-                Forecast("seasonal-naive", v, t, 0, detail=f"season {season} (ẑ_t = z_(t−{lag}))")
-            )
-    rows = {s: np.arange(*ranges[s]) for s in ("valid", "test")}
-    out.append(
-        Forecast(
-            "mean",
-            *(float(np.mean(z[rows[s]] ** 2)) for s in ("valid", "test")),
-            0,
-            detail="the training mean",
-        )
-    )
+            what = f"season {season} (ẑ_t = z_(t−{lag}))"
+            out.append(_scored("seasonal-naive", z, _lagged(z, lag), ranges, detail=what))
+    out.append(_scored("mean", z, np.zeros_like(z), ranges, detail="the training mean"))
     orders = ar_orders(ranges["train"][1], season)
     out.append(ar_forecast(z, ranges, h, orders, changes=False))
     out.append(ar_forecast(z, ranges, h, orders, changes=True))

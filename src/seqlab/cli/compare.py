@@ -57,7 +57,10 @@ def compare(
         None, "--season", help="series: the season in steps (default: detected)."
     ),
     test: Path | None = typer.Option(
-        None, "--test", help="classify: an official test file; PATH is then the training file."
+        None,
+        "--test",
+        help="An official test file (series: the rows after PATH's; classify: sequences); "
+        "PATH is then the training file.",
     ),
     task_opt: list[str] = typer.Option(
         [], "--task-opt", help="Any other task option as KEY=VALUE (repeatable), as in train."
@@ -76,7 +79,9 @@ def compare(
         None, "--windows", help="Explicit window grid instead, e.g. 1,4,16,64."
     ),
     models: str | None = typer.Option(
-        None, "--models", help="Families to train (linear,ffnn,rnn,lstm,gru)."
+        None,
+        "--models",
+        help="Families to train (linear,ffnn,rnn,lstm,gru,tcn,transformer,mingru: all).",
     ),
     hidden_size: int = typer.Option(
         32, "--hidden-size", help="LSTM hidden units; the others are matched to its parameters."
@@ -92,13 +97,14 @@ def compare(
     json_out: bool = typer.Option(False, "--json", help="Print results.json on stdout."),
 ) -> None:
     """Which architecture does your data need? Scores trivial and classical baselines, and
-    trains linear and FFNN windows, RNN, LSTM and GRU for equal seconds within the budget;
+    trains linear and FFNN windows, RNN, LSTM, GRU, TCN, Transformer and minGRU at matched
+    parameter counts for equal seconds within the budget;
     recommends the simplest that is as good as the best, with reasons.
 
     Example: seqlab compare sales.csv --target units --budget-minutes 10
     """
+    from seqlab.advisor.options import DEFAULT_LRS, CompareOptions, parse_list
     from seqlab.advisor.plan import FAMILIES
-    from seqlab.advisor.run import DEFAULT_LRS, CompareOptions, parse_list
     from seqlab.advisor.run import compare as run_compare
 
     options = CompareOptions(

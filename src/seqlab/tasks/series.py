@@ -13,7 +13,9 @@ with ``ffill``/``interpolate`` rows before a column's first value are dropped. I
 values are always an error. ``limit`` keeps the first ``limit`` data rows.
 
 Split by time (never shuffled): the first 70 % of the rows are train, the next 15 % valid,
-the last 15 % test; a step's split is the split of its *target* row. Normalisation (mean,
+the last 15 % test; a step's split is the split of its *target* row. An official split,
+``test_rows=N``: the last N rows are test, and the rows before them split 70/15 into
+train and valid (e.g. ``seqlab compare train.csv --test test.csv``). Normalisation (mean,
 standard deviation per column) is fitted on the training rows only; z = (v − mean) / std.
 
 Sequence to sequence, every step with a target scored. Step t has input
@@ -97,9 +99,11 @@ class SeriesTask(Task):
         fill: str | None = None,
         sort: bool = False,
         limit: int | None = None,
+        test_rows: int | None = None,
     ) -> None:
         if data is None:
             raise ConfigError("task 'series' needs --data PATH naming a CSV file")
+        self.test_rows = as_optional_int("series", "test_rows", test_rows, 1)
         self.seed = int(seed)
         self.data = str(data)
         self.horizon = as_int("series", "horizon", horizon, 1)
@@ -139,6 +143,16 @@ class SeriesTask(Task):
             )
         self.n_rows = n
         n_train, n_valid, _ = split_sizes(n)
+        if self.test_rows is not None:  # the official split: the last test_rows rows
+            m = n - self.test_rows
+            n_train = int(FRACTIONS[0] / sum(FRACTIONS) * m)
+            n_valid = m - n_train
+            if n_train < self.seq_len + self.horizon or n_valid < 1:
+                raise DataValidationError(
+                    f"{self.path}: {n - self.test_rows} rows before the {self.test_rows} test "
+                    f"rows cannot hold a training chunk of --seq-len {self.seq_len} + "
+                    f"--horizon {self.horizon} and a validation row. Fix: a smaller --seq-len."
+                )
         self.target_ranges = {  # target rows [a, b) of each split
             "train": (0, n_train),
             "valid": (n_train, n_train + n_valid),
