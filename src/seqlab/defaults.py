@@ -4,6 +4,9 @@
     flat["optimizer"], flat["lr"]          # "sgd" (table), 1.0 (the user's)
     flat["defaults_applied"]               # ("batch_size", "clip", ..., "steps")
 
+``TASK_MODEL_DEFAULTS`` adds entries for one model on one task (the TCN on ``adding``),
+applied over the task's.
+
 ``TrainConfig``'s field defaults (AdamW 3e-3, hidden 64, batch 64, 1,000 steps) are generic:
 measured on the synthetic tasks, they are a poor recipe for word-level text. There the
 user who typed ``seqlab train --task text --data KJV_SPLIT --min-count 1 --model lstm`` got
@@ -33,7 +36,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["TASK_DEFAULTS", "apply_task_defaults", "describe_defaults"]
+__all__ = ["TASK_DEFAULTS", "TASK_MODEL_DEFAULTS", "apply_task_defaults", "describe_defaults"]
 
 # task -> option -> value (TrainConfig field names)
 TASK_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -52,6 +55,17 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
     },
 }
 
+# (task, model) -> option -> value: over the task's entries, for one model on one task.
+# adding + tcn (the recipe of locuslab/TCN's adding experiment: Adam 4e-3, batch 32, no
+# clipping): with the trainer's generic AdamW 3e-3, batch 64, clip 1 a TCN of kernel 3 and 8
+# levels stayed at chance (test MSE 0.184 after 1,000 steps at T = 600; kernel 3 and 6
+# levels at T = 100: 0.17 after 500 steps), where kernel 7 with this recipe solved T = 100 in
+# 500 steps (train MSE 0.016, then 0.005 at step 600). Measurements: benchmarks/RESULTS.md,
+# "TCN on adding T = 600".
+TASK_MODEL_DEFAULTS: dict[tuple[str, str], dict[str, Any]] = {
+    ("adding", "tcn"): {"batch_size": 32, "lr": 4e-3, "clip": 0, "steps": 3000},
+}
+
 # options that, when given, stand for another table entry (a user's --epochs replaces steps)
 _REPLACES = {"epochs": "steps"}
 
@@ -62,7 +76,8 @@ def apply_task_defaults(flat: dict[str, Any]) -> dict[str, Any]:
     An option counts as given when its key is present with a value other than ``None``
     (``-`` or ``_`` spelling). Adds ``defaults_applied``: the sorted names filled in."""
     out = {k.replace("-", "_"): v for k, v in flat.items()}
-    table = TASK_DEFAULTS.get(str(out.get("task")), {})
+    task, model = str(out.get("task")), str(out.get("model"))
+    table = TASK_DEFAULTS.get(task, {}) | TASK_MODEL_DEFAULTS.get((task, model), {})
     given = {k for k, v in out.items() if v is not None}
     given |= {_REPLACES[k] for k in given if k in _REPLACES}
     applied = sorted(k for k in table if k not in given)
@@ -74,10 +89,10 @@ def apply_task_defaults(flat: dict[str, Any]) -> dict[str, Any]:
 
 def describe_defaults(name: str) -> str:
     """``"text: 200"`` — the per-task defaults of one option, for help texts ('' if none)."""
-    parts = [
-        f"{task}: {_fmt(table[name])}" for task, table in TASK_DEFAULTS.items() if name in table
+    tables = list(TASK_DEFAULTS.items()) + [
+        (f"{task} --model {model}", table) for (task, model), table in TASK_MODEL_DEFAULTS.items()
     ]
-    return "; ".join(parts)
+    return "; ".join(f"{where}: {_fmt(table[name])}" for where, table in tables if name in table)
 
 
 def _fmt(v: Any) -> str:

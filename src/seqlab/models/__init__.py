@@ -94,12 +94,12 @@ class ModelSpec:
     )
     # the newer families (None: the model's default, seqlab.models.newer.MODEL_DEFAULTS)
     levels: int | None = option(
-        None, "tcn: residual blocks, dilations 1, 2, ..., 2^(L-1) (default 8)."
+        None, "tcn: residual blocks, dilations 1, 2, ..., 2^(L-1) (default 6)."
     )
     kernel_size: int | None = option(
         None,
-        "tcn: convolution width k (default 3). With 24 channels and 8 levels the receptive "
-        "field is 1021 inputs.",
+        "tcn: convolution width k (default 7). With 6 levels the receptive field is "
+        "1 + 2(k-1)(2^L - 1) = 757 inputs.",
     )
     heads: int | None = option(None, "transformer: attention heads (default 4).")
     context: int | None = option(

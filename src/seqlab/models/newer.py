@@ -34,7 +34,7 @@ from seqlab.models.tcn import TCN, receptive_field
 from seqlab.models.transformer import Transformer
 
 MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
-    "tcn": {"hidden_size": 24, "levels": 8, "kernel_size": 3},
+    "tcn": {"hidden_size": 24, "levels": 6, "kernel_size": 7},
     "transformer": {"heads": 4},
 }
 
