@@ -6,16 +6,15 @@
     minlstm      --layers                                                  models/min_rnn.py
 
 ``MODEL_DEFAULTS`` holds the defaults that differ from the trainer's (``TrainConfig``), per
-model. The TCN's are sized for ``seqlab train --task adding --seq-len 600 --model tcn`` on 2
-CPU cores (the trainer's 1000 steps of batch 64): kernel 3 and 8 levels give a receptive
-field of 1 + 2·2·(2⁸ − 1) = 1021 inputs, which covers T = 600 and T = 1000 at the lowest
-cost per step of any (k, L) that reaches 600 with k = 3 (the cost grows as C²·k·L); 24
-channels make ≈ 27K parameters. The TCN paper used ≈ 70K (kernel 7 or 8, 8 levels, ~30
-channels), about 2.4× our multiply-adds per step, too slow for 1000 steps of T = 600 on
-2 cores. Measured with these defaults (seed 0, 2 cores shared with other jobs): after the
-trainer's 1000 steps valid MSE 0.163, test 0.184 (chance 0.167) — they do NOT yet solve
-adding T = 600; the TCN paper trained about 15K steps of batch 32. Unsolved: which channels,
-learning rate and step count solve it within 15 minutes on 2 cores.
+model. The TCN's: 24 channels, kernel 7, 6 levels, a receptive field of
+1 + 2·6·(2⁶ − 1) = 757 inputs (covers adding T = 600; pass ``--levels 7`` for T = 1000),
+45,361 parameters with a 1-output read-out. Kernel 7 rather than 3: at adding T = 100 a TCN
+of kernel 3 and 6 levels stayed at chance for 600 steps under three optimiser settings, one
+of kernel 7 and 4 levels solved it in 500 (``benchmarks/RESULTS.md``, "TCN on the adding
+problem"). On ``adding`` the trainer also takes locuslab/TCN's recipe for it (Adam 4e-3,
+batch 32, no clipping, 3,000 steps: ``seqlab.defaults.TASK_MODEL_DEFAULTS``). Whether that
+solves T = 600 within 15 minutes on 2 cores is not yet shown: under a load of 8–11 a run
+was still at chance after 1,300 steps.
 
 ``reach(spec)`` is how many of the most recent inputs one output can see (the receptive
 field of a TCN, the context of a Transformer, the window of an FFNN; None for recurrent
