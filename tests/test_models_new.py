@@ -196,7 +196,7 @@ def test_generator_makes_initialisation_repeatable():
 
 def test_tcn_defaults_cover_adding_600_and_a_short_one_says_so():
     cfg = TrainConfig(task="adding", model="tcn")
-    assert (cfg.hidden_size, cfg.levels, cfg.kernel_size) == (24, 6, 7)
+    assert (cfg.hidden_size, cfg.levels, cfg.kernel_size) == (30, 6, 7)
     task = build_task("adding", {"seq_len": 600}, 0)
     notes = start_notes(cfg.model_spec(task.seq_len), dependency_span(task))
     assert notes == ["tcn receptive field 1 + 2·(7−1)·(2^6 − 1) = 757 inputs"]

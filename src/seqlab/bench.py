@@ -221,9 +221,7 @@ def _newer_candidates(H: int, I: int, x: torch.Tensor) -> list[Candidate]:
         paths = ("fast", "trace") if name == "mingru" else ("fast",)
         for path in paths:
             p = "auto" if path == "fast" else path
-            out.append(
-                _torch_candidate(name, path, ref, core, x, lambda c=core, p=p: c(x, path=p))
-            )
+            out.append(_torch_candidate(name, path, ref, core, x, lambda c=core, p=p: c(x, path=p)))
     return out
 
 

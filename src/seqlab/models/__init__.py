@@ -74,7 +74,7 @@ class ModelSpec:
 
     name: str
     hidden_size: int | None = option(
-        None, "Hidden units (default 64; tcn: 24 channels, seqlab.models.newer)."
+        None, "Hidden units (default 64; tcn: 30 channels, seqlab.models.newer)."
     )
     layers: int = option(1, "Stacked recurrent layers, or ffnn hidden layers (0: linear).")
     window: int = option(5, "ffnn: the last k inputs it sees.")
