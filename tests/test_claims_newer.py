@@ -72,8 +72,8 @@ def _designed(flat: dict, value: float) -> dict:
 
 @pytest.mark.parametrize("blind_acc,verdict", [(0.25, "supported"), (0.9, "refuted")])
 def test_tcn_evidence_from_designed_runs(blind_acc, verdict):
-    # quick: depths L=2 (r=7) and L=5 (r=63) at d=3, 10, 30; L=2 is blind at d=10 and 30
-    blind = ("recall/tcn-L2/d10/", "recall/tcn-L2/d30/")
+    # quick: depths L=1 (r=7) and L=3 (r=43) at d=3, 10, 30; L=1 is blind at d=10 and 30
+    blind = ("recall/tcn-L1/d10/", "recall/tcn-L1/d30/")
     results = {
         key: _designed(flat, blind_acc if key.startswith(blind) else 1.0)
         for key, flat in recall_tcn(QUICK).items()

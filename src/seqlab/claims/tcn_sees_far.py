@@ -1,8 +1,11 @@
 """tcn-sees-far: a dilated causal convolution is feed-forward, yet sees 2^L steps back.
 
 Experiment: the recall task (plain symbols, the same runs as ffnn-window-blind's but for the
-model) with TCNs of several depths L, kernel size k = 2, so the receptive field is
-r = 1 + 2(k − 1)(2^L − 1) = 2^(L+1) − 1 with 2L convolutions: depth O(log r). A TCN whose
+model) with TCNs of several depths L, kernel size k = 4, so the receptive field is
+r = 1 + 2(k − 1)(2^L − 1) = 1 + 6(2^L − 1) with 2L convolutions: depth O(log r). Kernel 4,
+not 2: deep stacks of narrow kernels learned slowly here (at quick, kernel 2 with L = 5,
+r = 63, stayed at chance at d = 30 after 300 steps; on adding, kernel 3 stacks did too,
+benchmarks/RESULTS.md). A TCN whose
 r covers the cue distance d (r ≥ d) can recall it; one with r < d sees nothing that depends
 on the answer. Beside each distance: the parameters of the shallowest TCN covering d and
 of the window MLP whose window is d (``seqlab.params.count_params``, same hidden size,
@@ -35,8 +38,9 @@ CLAIM = Claim(
     id="tcn-sees-far",
     title="A dilated TCN is feed-forward yet sees far back",
     statement=(
-        "A temporal convolutional network with L levels of dilated causal convolutions sees "
-        "2^(L+1) − 1 inputs back (kernel 2): it recalls a cue d steps back with depth O(log d) "
+        "A temporal convolutional network with L levels of dilated causal convolutions of "
+        "kernel k sees 1 + 2(k − 1)(2^L − 1) inputs back: it recalls a cue d steps back with "
+        "depth O(log d) "
         "and fewer parameters than a window MLP covering d, and it is blind beyond its "
         "receptive field."
     ),
@@ -50,18 +54,15 @@ CLAIM = Claim(
     ),
 )
 
-KERNEL = 2  # r = 2^(L+1) − 1: the receptive field doubles with each level
+KERNEL = 4  # r = 1 + 6(2^L − 1): the receptive field doubles with each level
 # per profile: TCN depths (some receptive fields shorter than the longest distance, some
-# longer), channels and steps (None: the profile's hidden size and recall steps). At quick
-# 32 channels and 300 steps keep the six runs cheap (a TCN reached validation accuracy 1.0
-# at d = 3 by step 120, the first check, with 64 channels). A cue at the very edge of the
-# receptive field reaches the output through a single path of the dilation tree: with
-# r = 31 at d = 30 a TCN stayed at chance after 240 steps (32 channels), so the deeper TCN
-# covers the longest distance with room (r = 63 for d = 30).
+# longer: r = 7, 19, 43, 187 for L = 1, 2, 3, 5), channels and steps (None: the profile's
+# hidden size and recall steps). At quick 32 channels and 300 steps keep the six runs cheap
+# (a TCN reached validation accuracy 1.0 at d = 3 by step 120, the first check).
 SIZES: dict[str, dict[str, Any]] = {
-    "smoke": {"levels": (1, 3), "hidden": None, "steps": None},
-    "quick": {"levels": (2, 5), "hidden": 32, "steps": 300},
-    "full": {"levels": (2, 4, 7), "hidden": None, "steps": None},
+    "smoke": {"levels": (1, 2), "hidden": None, "steps": None},
+    "quick": {"levels": (1, 3), "hidden": 32, "steps": 300},
+    "full": {"levels": (1, 3, 5), "hidden": None, "steps": None},
 }
 
 
