@@ -1,17 +1,16 @@
 """tcn-sees-far: a dilated causal convolution is feed-forward, yet sees 2^L steps back.
 
 Experiment: the recall task (plain symbols, the same runs as ffnn-window-blind's but for the
-model) with TCNs of several depths L, kernel size k = 4, so the receptive field is
-r = 1 + 2(k − 1)(2^L − 1) = 1 + 6(2^L − 1) with 2L convolutions: depth O(log r). Kernel 4,
-not 2: deep stacks of narrow kernels learned slowly here (at quick, kernel 2 with L = 5,
-r = 63, stayed at chance at d = 30 after 300 steps; on adding, kernel 3 stacks did too,
-benchmarks/RESULTS.md). A TCN whose
-r covers the cue distance d (r ≥ d) can recall it; one with r < d sees nothing that depends
-on the answer. Beside each distance: the parameters of the shallowest TCN covering d and
+model) with TCNs of several depths L and kernel size k (``SIZES``: 4 at quick and full, 2
+at smoke), so the receptive field is r = 1 + 2(k − 1)(2^L − 1) with 2L convolutions: depth
+O(log r). At quick no TCN tried learned d = 30 within 300–900 steps, kernel 2 or 4, while
+d = 10 was learned within 60 steps (``benchmarks/RESULTS.md``). A TCN whose r covers the cue
+distance d (r ≥ d) sees it; one with r < d sees nothing that depends on the
+answer. Beside each distance: the parameters of the shallowest TCN covering d and
 of the window MLP whose window is d (``seqlab.params.count_params``, same hidden size,
 embedding and head): the MLP's grow linearly in d, the TCN's linearly in
-L = log₂((r + 1) / 2). At short d the MLP can be the smaller one; the claim is about far
-cues, so the rule compares them at the longest distance.
+L = log₂(1 + (r − 1) / (2(k − 1))). At short d the MLP can be the smaller one; the claim
+is about far cues, so the rule compares them at the longest distance.
 
 Evidence: ``{"kernel_size", "rows": [{"levels", "receptive_field", "distance", "sees_cue",
 "accuracy": est, "chance"}], "params": [{"distance", "levels", "receptive_field",
@@ -54,15 +53,15 @@ CLAIM = Claim(
     ),
 )
 
-KERNEL = 4  # r = 1 + 6(2^L − 1): the receptive field doubles with each level
-# per profile: TCN depths (some receptive fields shorter than the longest distance, some
-# longer: r = 7, 19, 43, 187 for L = 1, 2, 3, 5), channels and steps (None: the profile's
-# hidden size and recall steps). At quick 32 channels and 300 steps keep the six runs cheap
-# (a TCN reached validation accuracy 1.0 at d = 3 by step 120, the first check).
+# per profile: kernel, TCN depths (some receptive fields shorter than the longest distance,
+# some longer: kernel 4 gives r = 7, 43, 187 for L = 1, 3, 5; smoke's kernel 2 gives r = 3
+# and 15, short enough for its distances), channels and steps (None: the profile's hidden
+# size and recall steps). At quick 32 channels and 300 steps keep the six runs cheap (a TCN
+# reached validation accuracy 1.0 at d = 3 by step 120, the first check).
 SIZES: dict[str, dict[str, Any]] = {
-    "smoke": {"levels": (1, 2), "hidden": None, "steps": None},
-    "quick": {"levels": (1, 3), "hidden": 32, "steps": 300},
-    "full": {"levels": (1, 3, 5), "hidden": None, "steps": None},
+    "smoke": {"kernel": 2, "levels": (1, 3), "hidden": None, "steps": None},
+    "quick": {"kernel": 4, "levels": (1, 3), "hidden": 32, "steps": 300},
+    "full": {"kernel": 4, "levels": (1, 3, 5), "hidden": None, "steps": None},
 }
 
 
@@ -82,7 +81,7 @@ def recall_tcn(p: Profile) -> dict[str, dict]:
         for d in p.distances:
             for L in levels(p):
                 flat = plan._recall(p, "tcn", None, d, seed)
-                flat.update(levels=L, kernel_size=KERNEL)
+                flat.update(levels=L, kernel_size=s["kernel"])
                 flat["hidden_size"] = s["hidden"] or flat["hidden_size"]
                 flat["steps"] = s["steps"] or flat["steps"]
                 flat["eval_every"] = max(1, flat["steps"] // 5)
@@ -97,9 +96,9 @@ RUNS = (recall_tcn,)
 def _param_rows(runs: Runs) -> list[dict[str, Any]]:
     """Per distance d: the shallowest TCN run whose receptive field covers d, beside the
     window MLP with window d (same hidden size, embedding and head)."""
-    rows = []
+    rows, k = [], sizes(runs.profile)["kernel"]
     for d in runs.profile.distances:
-        covering = [L for L in levels(runs.profile) if receptive_field(KERNEL, L) >= d]
+        covering = [L for L in levels(runs.profile) if receptive_field(k, L) >= d]
         run = runs.first(f"recall/tcn-L{min(covering)}/d{d}") if covering else None
         if run is None:
             continue
@@ -111,7 +110,7 @@ def _param_rows(runs: Runs) -> list[dict[str, Any]]:
             {
                 "distance": d,
                 "levels": L,
-                "receptive_field": receptive_field(KERNEL, L),
+                "receptive_field": receptive_field(k, L),
                 "convolutions": 2 * L,
                 "tcn_params": run["params"],
                 "ffnn_window": d,
@@ -123,9 +122,9 @@ def _param_rows(runs: Runs) -> list[dict[str, Any]]:
 
 def evidence(runs: Runs) -> tuple[dict, Figure]:
     p = runs.profile
-    rows, series, chance = [], {}, None
+    rows, series, chance, k = [], {}, None, sizes(p)["kernel"]
     for L in levels(p):
-        r = receptive_field(KERNEL, L)
+        r = receptive_field(k, L)
         xs, ests = [], []
         for d in p.distances:
             est = runs.accuracy(f"recall/tcn-L{L}/d{d}")
@@ -152,9 +151,9 @@ def evidence(runs: Runs) -> tuple[dict, Figure]:
         "test accuracy",
         title="TCN recall vs distance, receptive fields marked (95% intervals)",
         hlines={"chance": chance} if chance is not None else None,
-        vlines={f"r={receptive_field(KERNEL, L)}": receptive_field(KERNEL, L) for L in levels(p)},
+        vlines={f"r={receptive_field(k, L)}": receptive_field(k, L) for L in levels(p)},
     )
-    return {"kernel_size": KERNEL, "rows": rows, "params": _param_rows(runs)}, figure
+    return {"kernel_size": k, "rows": rows, "params": _param_rows(runs)}, figure
 
 
 def _acc(r: dict) -> str:
