@@ -15,6 +15,7 @@ import math
 import pytest
 import torch
 
+from newer_claims import READS as NEWER_READS
 from seqlab.claims import CLAIMS, NAMES, VERDICTS
 from seqlab.claims.common import Runs, seeded_model
 from seqlab.claims.profiles import PROFILES
@@ -188,6 +189,7 @@ READS = {
     "next-word-context": _words,
     "lstm-costlier": _costlier,
     "memory-pays-off": _payoff,
+    **NEWER_READS,
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from newer_claims import CASES as NEWER_CASES
 from seqlab.claims import CLAIMS, VERDICTS
 from seqlab.claims.stats import (
     accuracy_interval,
@@ -253,6 +254,7 @@ CASES = {
         "refuted": payoff(0.25, 0.95, 0.99, 0.99),
         "inconclusive": payoff(0.5, 0.49, 0.99, 0.99),
     },
+    **NEWER_CASES,
 }
 
 

@@ -196,13 +196,13 @@ def test_generator_makes_initialisation_repeatable():
 
 def test_tcn_defaults_cover_adding_600_and_a_short_one_says_so():
     cfg = TrainConfig(task="adding", model="tcn")
-    assert (cfg.hidden_size, cfg.levels, cfg.kernel_size) == (24, 8, 3)
+    assert (cfg.hidden_size, cfg.levels, cfg.kernel_size) == (30, 6, 7)
     task = build_task("adding", {"seq_len": 600}, 0)
     notes = start_notes(cfg.model_spec(task.seq_len), dependency_span(task))
-    assert notes == ["tcn receptive field 1 + 2·(3−1)·(2^8 − 1) = 1021 inputs"]
+    assert notes == ["tcn receptive field 1 + 2·(7−1)·(2^6 − 1) = 757 inputs"]
     short = TrainConfig(task="adding", model="tcn", levels=3)
     notes = start_notes(short.model_spec(600), 600)
-    assert "(29 inputs) is shorter than the task's dependency (600 inputs)" in notes[1]
+    assert "(85 inputs) is shorter than the task's dependency (600 inputs)" in notes[1]
 
 
 def test_dependency_span_of_the_synthetic_tasks():

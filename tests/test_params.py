@@ -245,8 +245,8 @@ def test_mingru_has_2HD_weights_where_the_gru_has_3H_D_plus_H():
 
 
 def test_params_cli_counts_the_tcn_the_trainer_builds(capsys):
-    code, out, _ = run_cli(capsys, "tcn", "-D", "2", "-H", "24", "-O", "1", "--json")
-    spec = ModelSpec("tcn", hidden_size=24)  # the training defaults: 8 levels, kernel 3
+    code, out, _ = run_cli(capsys, "tcn", "-D", "2", "-H", "30", "-O", "1", "--json")
+    spec = ModelSpec("tcn", hidden_size=30)  # the training defaults: 6 levels, kernel 7
     assert code == 0
     assert json.loads(out)["total"] == numel(build_model(spec, input_size=2, output_size=1))
 

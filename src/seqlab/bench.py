@@ -17,14 +17,18 @@ Protocol (issue 8), per configuration (B, H, I, T):
   /proc/stat busy time minus this process's CPU time) is dropped; if fewer than half the
   rounds are left, the least disturbed half is kept and the row says ``disturbed``.
 
-References: ``lstm*`` (all paths and ablations), ``ffnn`` and the NumPy LSTM against
-``torch.nn.LSTM``; ``gru`` against ``torch.nn.GRU``; ``rnn`` against ``torch.nn.RNN``.
+References: ``lstm*`` (all paths and ablations), ``ffnn``, the NumPy LSTM and the newer
+``tcn``, ``transformer``, ``minlstm`` against ``torch.nn.LSTM``; ``gru`` and ``mingru`` (its
+parallel scan, ``fast``, and its sequential step, ``trace``) against ``torch.nn.GRU``;
+``rnn`` against ``torch.nn.RNN``.
 
 FLOPs per token of a training step, matrix products only (elementwise work ignored):
 forward 2·W, backward 2·W for the weight gradients plus 2·(W − W_in) for the gradients
 flowing back to inputs and earlier steps, where W counts the weight-matrix entries used
 per token and W_in those of the matrix applied to the raw input (its input gradient is not
-needed): ``6·W − 2·W_in``. For a 1-layer LSTM, W = 4H(I + H), W_in = 4HI. ``peak_fraction``
+needed): ``6·W − 2·W_in``. For a 1-layer LSTM, W = 4H(I + H), W_in = 4HI; for the window
+MLP, TCN and Transformer, W sums their linear and convolution weights (the Transformer's
+attention scores, 4·T·H per token, are not weight products and are not counted). ``peak_fraction``
 = achieved matrix FLOP rate / this machine's float32 matmul rate at the same thread count
 (best of several 1024² products).
 
@@ -114,7 +118,11 @@ class Candidate:
 
 
 def _train_flops(module: torch.nn.Module) -> float:
-    mats = [p for p in module.parameters() if p.dim() == 2]
+    layers = [m for m in module.modules() if isinstance(m, torch.nn.Linear | torch.nn.Conv1d)]
+    if layers:  # window MLP, TCN, Transformer: every weight is applied once per token
+        mats = [m.weight for m in layers]
+    else:  # recurrent cores: weight_ih_l0, weight_hh_l0, …
+        mats = [p for p in module.parameters() if p.dim() == 2]
     W = sum(p.numel() for p in mats)
     return 6.0 * W - 2.0 * mats[0].numel()  # mats[0]: weight_ih_l0 / the first layer
 
@@ -194,8 +202,26 @@ def candidates(cfg: BenchConfig, input_size: int, seq_len: int) -> list[Candidat
     out.append(_torch_candidate("ffnn", "fast", "torch-lstm", ffnn, x, lambda: ffnn(x)))
     with contextlib.suppress(ImportError):  # the NumPy reference is optional here
         out.append(_numpy_candidate(lstm, x))
+    out.extend(_newer_candidates(H, I, x))
     if cfg.models:
         out = [c for c in out if c.path == "torch" or c.model in cfg.models]
+    return out
+
+
+def _newer_candidates(H: int, I: int, x: torch.Tensor) -> list[Candidate]:
+    """tcn (default levels and kernel), transformer (1 layer, 4 heads) and minLSTM against
+    torch.nn.LSTM; minGRU by its parallel scan (``fast``) and its step loop (``trace``)
+    against torch.nn.GRU. ``seqlab.models.newer`` builds the cores."""
+    from seqlab.models import ModelSpec, build_core
+
+    out = []
+    for name in ("tcn", "transformer", "minlstm", "mingru"):
+        core = build_core(ModelSpec(name, hidden_size=H), I)
+        ref = "torch-gru" if name == "mingru" else "torch-lstm"
+        paths = ("fast", "trace") if name == "mingru" else ("fast",)
+        for path in paths:
+            p = "auto" if path == "fast" else path
+            out.append(_torch_candidate(name, path, ref, core, x, lambda c=core, p=p: c(x, path=p)))
     return out
 
 

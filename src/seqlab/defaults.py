@@ -4,6 +4,9 @@
     flat["optimizer"], flat["lr"]          # "sgd" (table), 1.0 (the user's)
     flat["defaults_applied"]               # ("batch_size", "clip", ..., "steps")
 
+``TASK_MODEL_DEFAULTS`` adds entries for one model on one task (the TCN on ``adding``),
+applied over the task's.
+
 ``TrainConfig``'s field defaults (AdamW 3e-3, hidden 64, batch 64, 1,000 steps) are generic:
 measured on the synthetic tasks, they are a poor recipe for word-level text. There the
 user who typed ``seqlab train --task text --data KJV_SPLIT --min-count 1 --model lstm`` got
@@ -35,7 +38,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["TASK_DEFAULTS", "apply_task_defaults", "describe_defaults"]
+__all__ = ["TASK_DEFAULTS", "TASK_MODEL_DEFAULTS", "apply_task_defaults", "describe_defaults"]
 
 # task -> option -> value (TrainConfig field names)
 TASK_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -54,6 +57,18 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
     },
 }
 
+# (task, model) -> option -> value: over the task's entries, for one model on one task.
+# adding + tcn: locuslab/TCN's adding recipe (Adam 4e-3, batch 32, no clipping), with the
+# TCN's own defaults (30 channels, kernel 7, 6 levels: seqlab.models.newer). With the
+# trainer's generic AdamW 3e-3, batch 64, clip 1 a TCN of kernel 3 and 8 levels stayed at
+# chance (test MSE 0.184 after 1,000 steps at T = 600); at T = 100 kernel 7, 4 levels and 30
+# channels with this recipe solved it by step 600 (benchmarks/RESULTS.md, "TCN on the
+# adding problem"). At T = 600 it did not solve the task in 3,000 steps (test MSE 0.184,
+# unstable training loss): not the final recipe.
+TASK_MODEL_DEFAULTS: dict[tuple[str, str], dict[str, Any]] = {
+    ("adding", "tcn"): {"batch_size": 32, "lr": 4e-3, "clip": 0, "steps": 3000},
+}
+
 # options that, when given, stand for another table entry (a user's --epochs replaces steps)
 _REPLACES = {"epochs": "steps"}
 
@@ -64,7 +79,8 @@ def apply_task_defaults(flat: dict[str, Any]) -> dict[str, Any]:
     An option counts as given when its key is present with a value other than ``None``
     (``-`` or ``_`` spelling). Adds ``defaults_applied``: the sorted names filled in."""
     out = {k.replace("-", "_"): v for k, v in flat.items()}
-    table = TASK_DEFAULTS.get(str(out.get("task")), {})
+    task, model = str(out.get("task")), str(out.get("model"))
+    table = TASK_DEFAULTS.get(task, {}) | TASK_MODEL_DEFAULTS.get((task, model), {})
     given = {k for k, v in out.items() if v is not None}
     given |= {_REPLACES[k] for k in given if k in _REPLACES}
     applied = sorted(k for k in table if k not in given)
@@ -76,10 +92,10 @@ def apply_task_defaults(flat: dict[str, Any]) -> dict[str, Any]:
 
 def describe_defaults(name: str) -> str:
     """``"text: 200"`` — the per-task defaults of one option, for help texts ('' if none)."""
-    parts = [
-        f"{task}: {_fmt(table[name])}" for task, table in TASK_DEFAULTS.items() if name in table
+    tables = list(TASK_DEFAULTS.items()) + [
+        (f"{task} --model {model}", table) for (task, model), table in TASK_MODEL_DEFAULTS.items()
     ]
-    return "; ".join(parts)
+    return "; ".join(f"{where}: {_fmt(table[name])}" for where, table in tables if name in table)
 
 
 def _fmt(v: Any) -> str:

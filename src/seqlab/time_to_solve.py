@@ -1,8 +1,10 @@
-"""Time to solve: how long the default LSTM takes to solve the adding problem at length T.
+"""Time to solve: how long a model with its defaults takes to solve the adding problem.
 
-    time_to_solve(seq_len=100, budget_s=300, out="runs", seed=0)
+    time_to_solve(seq_len=100, budget_s=300, out="runs", seed=0)            # the LSTM
+    time_to_solve(seq_len=600, budget_s=300, out="runs", model="tcn")
 
-``seqlab.train`` with the default LSTM settings on ``adding`` at each T, under a
+``seqlab.train`` with ``seqlab train``'s defaults for ``model`` on ``adding`` (the task
+defaults of ``seqlab.defaults`` included, e.g. the TCN's recipe) at each T, under a
 wall-clock budget, in a child process, stopped (SIGTERM: the trainer checkpoints and stops)
 at the first evaluation whose validation MSE is below ``SOLVED_MSE``; ``seconds`` is the
 trainer's wall time at that evaluation; ``history`` lists every evaluation as
@@ -24,16 +26,18 @@ from typing import Any
 SOLVED_MSE = 0.01
 
 
-def time_to_solve(seq_len: int, budget_s: float, out: str, seed: int = 0) -> dict[str, Any]:
-    """Train the default LSTM on ``adding`` in a child process until validation MSE < 0.01
-    (then SIGTERM: the trainer checkpoints and stops) or until ``budget_s``. ``seed`` sets
-    the initial weights (chrono's draws included) and the training batches."""
+def time_to_solve(
+    seq_len: int, budget_s: float, out: str, seed: int = 0, model: str = "lstm"
+) -> dict[str, Any]:
+    """Train ``model`` with its defaults on ``adding`` in a child process until validation
+    MSE < 0.01 (then SIGTERM: the trainer checkpoints and stops) or until ``budget_s``.
+    ``seed`` sets the initial weights (chrono's draws included) and the training batches."""
     from seqlab.config import TrainConfig
+    from seqlab.defaults import apply_task_defaults
     from seqlab.rundir import METRICS_JSONL, run_dir
 
-    config = TrainConfig(
-        task="adding", model="lstm", task_options={"seq_len": seq_len}, steps=10**7, seed=seed
-    )
+    flat = apply_task_defaults({"task": "adding", "model": model, "seq_len": seq_len})
+    config = TrainConfig.from_flat({**flat, "steps": 10**7, "seed": seed})
     config = replace(config, max_seconds=budget_s)
     folder = run_dir(config, out)
     proc = subprocess.Popen(
@@ -58,6 +62,7 @@ def time_to_solve(seq_len: int, budget_s: float, out: str, seed: int = 0) -> dic
     rows = _history(folder / METRICS_JSONL)
     return {
         "task": "adding",
+        "model": model,
         "seq_len": seq_len,
         "seed": seed,
         "seconds": hit["seconds"] if hit else None,
@@ -67,8 +72,18 @@ def time_to_solve(seq_len: int, budget_s: float, out: str, seed: int = 0) -> dic
         "history": [[r["step"], r["seconds"], r["valid_value"]] for r in rows],
         "budget_s": budget_s,
         "settings": {
-            k: config.to_dict()[k]
-            for k in ("hidden_size", "lr", "batch_size", "clip", "forget_bias", "path")
+            k: config.to_dict().get(k)
+            for k in (
+                "hidden_size",
+                "layers",
+                "levels",
+                "kernel_size",
+                "lr",
+                "batch_size",
+                "clip",
+                "forget_bias",
+                "path",
+            )
         },
     }
 

@@ -29,6 +29,9 @@ NAMES = (
     "next_word_context",
     "lstm_costlier",
     "memory_pays_off",
+    "tcn_sees_far",
+    "attention_cost",
+    "parallel_recurrence",
 )
 MODULES: tuple[ModuleType, ...] = tuple(import_module(f"seqlab.claims.{n}") for n in NAMES)
 CLAIMS: dict[str, ModuleType] = {m.CLAIM.id: m for m in MODULES}

@@ -74,7 +74,7 @@ class ModelSpec:
 
     name: str
     hidden_size: int | None = option(
-        None, "Hidden units (default 64; tcn: 24 channels, seqlab.models.newer)."
+        None, "Hidden units (default 64; tcn: 30 channels, seqlab.models.newer)."
     )
     layers: int = option(1, "Stacked recurrent layers, or ffnn hidden layers (0: linear).")
     window: int = option(5, "ffnn: the last k inputs it sees.")
@@ -94,12 +94,12 @@ class ModelSpec:
     )
     # the newer families (None: the model's default, seqlab.models.newer.MODEL_DEFAULTS)
     levels: int | None = option(
-        None, "tcn: residual blocks, dilations 1, 2, ..., 2^(L-1) (default 8)."
+        None, "tcn: residual blocks, dilations 1, 2, ..., 2^(L-1) (default 6)."
     )
     kernel_size: int | None = option(
         None,
-        "tcn: convolution width k (default 3). With 24 channels and 8 levels the receptive "
-        "field is 1021 inputs.",
+        "tcn: convolution width k (default 7). With 6 levels the receptive field is "
+        "1 + 2(k-1)(2^L - 1) = 757 inputs.",
     )
     heads: int | None = option(None, "transformer: attention heads (default 4).")
     context: int | None = option(

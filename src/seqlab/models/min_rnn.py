@@ -84,12 +84,12 @@ class MinRNN(nn.Module):
         input_size: int,
         hidden_size: int,
         num_layers: int = 1,
-        generator: torch.Generator | None = None,
         forget_bias: float | str | None = None,
         max_lag: int | None = None,
+        generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
-        if input_size < 1 or hidden_size < 1 or num_layers < 1:
+        if min(input_size, hidden_size, num_layers) < 1:
             raise ValueError("input_size, hidden_size and num_layers must be >= 1")
         if forget_bias == CHRONO and (max_lag is None or max_lag < 2):
             raise ValueError(f"chrono initialisation needs max_lag >= 2, got {max_lag}")

@@ -6,16 +6,16 @@
     minlstm      --layers                                                  models/min_rnn.py
 
 ``MODEL_DEFAULTS`` holds the defaults that differ from the trainer's (``TrainConfig``), per
-model. The TCN's are sized for ``seqlab train --task adding --seq-len 600 --model tcn`` on 2
-CPU cores (the trainer's 1000 steps of batch 64): kernel 3 and 8 levels give a receptive
-field of 1 + 2·2·(2⁸ − 1) = 1021 inputs, which covers T = 600 and T = 1000 at the lowest
-cost per step of any (k, L) that reaches 600 with k = 3 (the cost grows as C²·k·L); 24
-channels make ≈ 27K parameters. The TCN paper used ≈ 70K (kernel 7 or 8, 8 levels, ~30
-channels), about 2.4× our multiply-adds per step, too slow for 1000 steps of T = 600 on
-2 cores. Measured with these defaults (seed 0, 2 cores shared with other jobs): after the
-trainer's 1000 steps valid MSE 0.163, test 0.184 (chance 0.167) — they do NOT yet solve
-adding T = 600; the TCN paper trained about 15K steps of batch 32. Unsolved: which channels,
-learning rate and step count solve it within 15 minutes on 2 cores.
+model. The TCN's are locuslab/TCN's adding sizes but for depth: 30 channels, kernel 7,
+6 levels, a receptive field of 1 + 2·6·(2⁶ − 1) = 757 inputs (covers adding T = 600; pass
+``--levels 7`` for T = 1000), 70,561 parameters with a 1-output read-out. Measured at adding
+T = 100 (``benchmarks/RESULTS.md``, "TCN on the adding problem", one seed each): kernel 3
+with 6 levels stayed at chance for 600 steps under three optimiser settings; kernel 7 with
+4 levels solved it by step 500–600 with 30 channels, not by step 700 with 24 (unless the
+read-out started at N(0, 0.01²)). On ``adding`` the trainer also takes locuslab/TCN's recipe
+(Adam 4e-3, batch 32, no clipping, 3,000 steps: ``seqlab.defaults.TASK_MODEL_DEFAULTS``).
+It does NOT yet solve T = 600: 3,000 steps ended at test MSE 0.184 (chance 0.167), the
+training loss unstable (RESULTS.md, which lists what to try next).
 
 ``reach(spec)`` is how many of the most recent inputs one output can see (the receptive
 field of a TCN, the context of a Transformer, the window of an FFNN; None for recurrent
@@ -34,7 +34,7 @@ from seqlab.models.tcn import TCN, receptive_field
 from seqlab.models.transformer import Transformer
 
 MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
-    "tcn": {"hidden_size": 24, "levels": 8, "kernel_size": 3},
+    "tcn": {"hidden_size": 30, "levels": 6, "kernel_size": 7},
     "transformer": {"heads": 4},
 }
 
