@@ -25,7 +25,7 @@ from seqlab.claims import plan
 from seqlab.claims.base import Claim, Decision, Part, fmt, from_parts, inconclusive
 from seqlab.claims.common import TIMING_THREADS, Runs, interleaved_ms, seeded_model
 from seqlab.claims.profiles import Profile
-from seqlab.claims.stats import difference
+from seqlab.claims.stats import accuracy_interval, difference
 from seqlab.models import ModelSpec
 from seqlab.report import plots
 
@@ -111,13 +111,15 @@ def timing(T: int, hidden: int, repeats: int) -> dict:
 
 def evidence(runs: Runs) -> tuple[dict, Figure]:
     p = runs.profile
-    d = p.long_distance
+    d, dmax = p.long_distance, max(p.distances)
     recall, adding = {}, {}
     for m in ("lstm", *MODELS):
-        est = runs.accuracy(f"recall/{m}/d{d}")
-        if est is not None:
+        # the sweep run (trained on every d of the range) scored at the longest d alone
+        seeds = [s[dmax] for s in runs.per_distance(f"recall/{m}/d{d}", (dmax,)) if dmax in s]
+        if seeds:
+            est = accuracy_interval([s["accuracy"] for s in seeds], seeds[0]["n"])
             chance = runs.first(f"recall/{m}/d{d}")["chance"]
-            recall[m] = {"accuracy": est, "chance": chance, "distance": d}
+            recall[m] = {"accuracy": est, "chance": chance, "distance": dmax}
         mse = runs.mean_of(f"adding/{m}")
         if mse is not None:
             r = runs.first(f"adding/{m}")

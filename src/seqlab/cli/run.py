@@ -16,7 +16,7 @@ def run(
     profile: str = typer.Option(
         "quick",
         "--profile",
-        help="quick (3.5-5 min on 2 CPU cores, 1 seed) | full (3 seeds, "
+        help="quick (3 seeds, every claim; minutes on 2 CPU cores) | full (3 seeds, "
         "larger grids: hours on CPU) | smoke (plumbing only).",
     ),
     out: Path = typer.Option(Path("seqlab-report"), "--out", help="Output folder."),
