@@ -21,7 +21,6 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from seqlab.atomic import atomic_write_bytes
-from seqlab.atomic import atomic_write_json as atomic_write_json  # advisor/run.py imports it here
 
 __all__ = ["load_checkpoint", "load_weights", "save_checkpoint", "save_weights"]
 

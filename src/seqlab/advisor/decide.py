@@ -1,5 +1,8 @@
 """From the runs to the answer: intervals over seeds, the memory horizon, a recommendation.
 
+One module (~420 lines) because the selection rules below read one set of rows and are only
+correct together: split, each part would restate the others' definitions.
+
 Every decision uses the *validation* numbers (selection on validation only); the report
 shows the *test* numbers of the same candidates. Three kinds of rows compete:
 

@@ -23,7 +23,7 @@ import torch
 
 from seqlab.advisor.options import CompareOptions
 from seqlab.advisor.plan import FIRST_OVERHEAD, MAX_STEPS, MIN_CAP, Candidate, waves
-from seqlab.checkpoint import atomic_write_json
+from seqlab.atomic import atomic_write_json
 from seqlab.errors import ConfigError, SeqlabError
 from seqlab.models import build_model
 from seqlab.sweep import run_sweep

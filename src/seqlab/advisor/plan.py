@@ -1,5 +1,8 @@
 """The candidates and how the wall-clock budget is shared among them.
 
+One module (~430 lines) because the candidate sizes and the budget arithmetic both rest on
+the same measured step times; apart, each would import the other.
+
 Candidates (``plan_candidates``), one line each in ``FAMILIES``:
 
     linear  k   ``ffnn`` with 0 hidden layers: a linear autoregressive window of k steps
@@ -78,7 +81,6 @@ FAMILY_TABLE: dict[str, tuple[str, bool]] = {
     "mingru": ("minGRU", False),
 }
 FAMILIES = tuple(FAMILY_TABLE)
-RECURRENT = tuple(f for f, (_, window) in FAMILY_TABLE.items() if not window)
 WIDEST = 8  # no hidden size beyond 8× the LSTM's units, even if the count is then below P
 TCN_KERNEL = 3  # the TCN's kernel; its levels follow from T (module docstring)
 HEADS = (4, 2, 1)  # the Transformer's heads: the most of these that divide its width

@@ -1,5 +1,8 @@
 """``compare``: the advisor end to end, from the user's path to ``report.html``.
 
+One module (~430 lines): the steps below in their order, each a short function, so that
+the whole flow reads in one place (options, execution and results live beside it).
+
     results = compare(CompareOptions("sales.csv", target="units"))
 
 1. Build the task once (every data check, before anything is written).

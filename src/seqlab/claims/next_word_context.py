@@ -36,7 +36,7 @@ from seqlab.claims.base import Claim, Decision, Part, from_parts, inconclusive
 from seqlab.claims.common import Runs, band, drifts, keeps_longer, trained_model, window_parts
 from seqlab.claims.plan import ALICE_WINDOW, model_label, text_key
 from seqlab.claims.stats import d_value, fmt_d
-from seqlab.probes.context import context_use
+from seqlab.probes.context_summary import context_use
 from seqlab.report import plots
 from seqlab.rundir import METRICS_JSONL
 
