@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 
 from seqlab.claims import plan
 from seqlab.claims.base import Claim, Decision, Part, fmt, from_parts, inconclusive
-from seqlab.claims.common import TIMING_THREADS, Runs, interleaved_ms, seeded_model
+from seqlab.claims.common import TIMING_THREADS, Runs, fixed_distances, interleaved_ms, seeded_model
 from seqlab.claims.profiles import Profile
 from seqlab.models import ModelSpec
 from seqlab.probes import activation_memory
@@ -74,7 +74,7 @@ def recall_transformer(p: Profile) -> dict[str, dict]:
     """A causal Transformer (context: the whole sequence) at every distance d."""
     s, runs = RECALL_SIZES.get(p.name, RECALL_SIZES["smoke"]), {}
     for seed in p.seeds:
-        for d in p.distances:
+        for d in fixed_distances(p):
             flat = plan._recall(p, "transformer", None, d, seed)
             flat["hidden_size"] = s["hidden"] or flat["hidden_size"]
             flat["steps"] = s["steps"] or flat["steps"]
@@ -131,7 +131,7 @@ def cost(lengths: tuple[int, ...], repeats: int) -> dict:
 def evidence(runs: Runs) -> tuple[dict, Figure]:
     p = runs.profile
     recall = []
-    for d in p.distances:
+    for d in fixed_distances(p):
         est = runs.accuracy(f"recall/transformer/d{d}")
         if est is not None:
             r = runs.first(f"recall/transformer/d{d}")

@@ -295,3 +295,14 @@ def window_parts(rows: list[dict], who: str = "FFNN") -> tuple[Part, Part]:
             f"all {len(seeing)} (k, d) with d ≤ k above chance (lowest {_where(worst)})",
         )
     return lost, seen
+
+
+# Distances of the claims that train one run per d (tcn-sees-far, attention-cost), where the
+# sweep claims train one run over every d: quick keeps three (one run per model, depth, d and
+# seed), full adds one beyond the shallow TCNs' receptive fields; smoke uses its own grid.
+FIXED_DISTANCES: dict[str, tuple[int, ...]] = {"quick": (3, 10, 30), "full": (3, 10, 30, 100)}
+
+
+def fixed_distances(p: Profile) -> tuple[int, ...]:
+    """The distances at which a claim trains one run per d (``FIXED_DISTANCES``)."""
+    return FIXED_DISTANCES.get(p.name, p.distances)

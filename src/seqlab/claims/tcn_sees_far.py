@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 
 from seqlab.claims import plan
 from seqlab.claims.base import Claim, Decision, Part, fmt, from_parts, inconclusive
-from seqlab.claims.common import Runs, band
+from seqlab.claims.common import Runs, band, fixed_distances
 from seqlab.claims.profiles import Profile
 from seqlab.models.tcn import receptive_field
 from seqlab.params import count_params
@@ -78,7 +78,7 @@ def recall_tcn(p: Profile) -> dict[str, dict]:
     """TCNs of every depth of the profile at every distance d (recall, plain symbols)."""
     s, runs = sizes(p), {}
     for seed in p.seeds:
-        for d in p.distances:
+        for d in fixed_distances(p):
             for L in levels(p):
                 flat = plan._recall(p, "tcn", None, d, seed)
                 flat.update(levels=L, kernel_size=s["kernel"])
@@ -97,7 +97,7 @@ def _param_rows(runs: Runs) -> list[dict[str, Any]]:
     """Per distance d: the shallowest TCN run whose receptive field covers d, beside the
     window MLP with window d (same hidden size, embedding and head)."""
     rows, k = [], sizes(runs.profile)["kernel"]
-    for d in runs.profile.distances:
+    for d in fixed_distances(runs.profile):
         covering = [L for L in levels(runs.profile) if receptive_field(k, L) >= d]
         run = runs.first(f"recall/tcn-L{min(covering)}/d{d}") if covering else None
         if run is None:
@@ -126,7 +126,7 @@ def evidence(runs: Runs) -> tuple[dict, Figure]:
     for L in levels(p):
         r = receptive_field(k, L)
         xs, ests = [], []
-        for d in p.distances:
+        for d in fixed_distances(p):
             est = runs.accuracy(f"recall/tcn-L{L}/d{d}")
             if est is None:
                 continue
