@@ -55,6 +55,9 @@ CLAIM = Claim(
 
 H, HEADS, B, D = 32, 4, 2, 8  # the timed Transformer: hidden, heads, batch, input size
 QUADRATIC_VS_LINEAR = 1.5  # the exponent midway between T¹ and T²
+# what depends on this machine's timing (``seqlab.suite.run``): the times and their exponent
+TIMING_DEPENDENT = ("cost.rows.*.seq_ms", "cost.time_exponent")
+TIMING_PARTS = ("time ∝ T²",)
 LENGTHS: dict[str, tuple[int, ...]] = {
     "smoke": (32, 64, 128),
     "quick": (256, 512, 1024, 2048),
