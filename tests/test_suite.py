@@ -16,6 +16,8 @@ from seqlab.claims.base import Claim, Decision
 from seqlab.claims.plan import recall_runs
 from seqlab.claims.profiles import PROFILES
 from seqlab.cli import main
+from seqlab.config import TrainConfig
+from seqlab.tasks import build_task
 
 
 def test_recall_sweeps_cover_the_grid_with_one_run_per_model_and_seed():
@@ -37,6 +39,22 @@ def test_profiles_quick_and_full_follow_the_design():
     assert max(quick.distances) > max(quick.windows) and min(quick.distances) <= min(quick.windows)
     assert quick.ffnn_max_distance > max(quick.windows)  # every FFNN is tested beyond its window
     assert set(quick.text_corpora) == {"kjv", "fortunes-de"}
+
+
+@pytest.mark.parametrize("name", ["quick", "full"])
+def test_every_planned_synthetic_run_builds_its_task_and_held_out_sets(name):
+    """A profile's plan is valid before hours of training depend on it: every run's config
+    passes validation and its synthetic task draws disjoint valid/test sets (the smoke
+    profile's tiny eval sets cannot show a too-short sequence at 1,000 examples)."""
+    plan, _, _ = suite_run.plan_runs(PROFILES[name])
+    built = set()
+    for key, flat in plan.items():
+        config = TrainConfig.from_flat(flat)
+        if config.task in ("text", "images") or (config.task, str(config.task_options)) in built:
+            continue
+        built.add((config.task, str(config.task_options)))
+        task = build_task(config.task, config.task_options, config.seed)
+        assert len(task.eval_set("test").y) == task.eval_size, key
 
 
 def fake_claim(cid: str, evidence) -> types.ModuleType:

@@ -20,6 +20,10 @@ from seqlab.tasks import build_task
 ALICE_WINDOW = 5  # "a 5-word FFNN window"
 RECALL_LR = 1e-2  # recall is learned several times faster than at the trainer's default
 RECALL_FORGET_BIAS = 2.0  # f ≈ 0.88 at init: the cell carries the cue over the gap from step 0
+# Shortest sequence of a fixed-distance recall run: at T = 5 (d = 3 after a lead of 2) the
+# 4 × 16³ possible inputs repeat too often among 2 × 1,000 held-out examples to keep them
+# disjoint (the task refuses); T = 8 gives 4 × 16⁶. A range's T is 2 + its largest d.
+MIN_FIXED_RECALL_LEN = 8
 
 
 def _run(p: Profile, task: str, model: str, seed: int, steps: int, **opts: Any) -> dict[str, Any]:
@@ -41,7 +45,8 @@ def model_label(model: str, window: int | None) -> str:
 
 def _recall(p: Profile, model: str, k: int | None, distance: int | str, seed: int) -> dict:
     """A plain-symbol recall run; ``distance`` an int or a range ``"lo-hi"`` (every sequence
-    draws its own d); T = 2 + the largest d."""
+    draws its own d); T = 2 + the largest d, and at least ``MIN_FIXED_RECALL_LEN``."""
+    lead = 2 if isinstance(distance, str) else max(2, MIN_FIXED_RECALL_LEN - distance)
     return _run(
         p,
         "recall",
@@ -55,7 +60,7 @@ def _recall(p: Profile, model: str, k: int | None, distance: int | str, seed: in
         classes=4,
         eval_size=p.eval_size,
         window=k,
-        lead=2,
+        lead=lead,
     )
 
 
