@@ -67,9 +67,9 @@ ACCURACY_MODELS: dict[str, tuple[str, ...]] = {
 # what depends on this machine's timing (``seqlab.suite.run``): the step times and ratios
 TIMING_DEPENDENT = ("timing.ms", "timing.speedup")
 TIMING_PARTS = ("faster",)
-# how many of the profile's seeds the min-RNNs' accuracy runs use (None: all). Quick: the
+# how many of the profile's seeds the min-RNNs' accuracy runs use (None: all). Quick and full: the
 # first, for cost (above); their intervals then come from the test set, the LSTM's from seeds.
-ACCURACY_SEEDS: dict[str, int | None] = {"quick": 1}
+ACCURACY_SEEDS: dict[str, int | None] = {"quick": 1, "full": 1}
 
 
 def min_rnn_runs(p: Profile) -> dict[str, dict]:

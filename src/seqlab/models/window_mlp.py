@@ -7,7 +7,12 @@ oldest first into a vector of ``k·D`` numbers:
     a_1 = relu(W_1 w_t + b_1), …, a_L = relu(W_L a_{L-1} + b_L)      (H,)
 
 It is memoryless: nothing from step t-k or earlier can reach step t. The window is applied
-at every position at once (``unfold``), with no Python loop over time. ``layers=0`` is a
+at every position at once, with no Python loop over time: the first layer is a causal
+convolution, ``W_1 w_t = Σ_j W_1[:, j·D:(j+1)·D] x_{t-k+1+j}`` = ``conv1d`` of the
+left-padded sequence with kernel ``W_1.view(H, k, D).permute(0, 2, 1)`` (the same numbers;
+its backward is ≈1.6× faster than unfolding the (B, T, k·D) windows, measured at B=64,
+T=32, D=64, k=15 on 1 thread). ``windows`` builds them explicitly, for ``layers=0`` and for
+``seqlab.reference.window_mlp``. ``layers=0`` is a
 linear autoregressive window: the core passes ``w_t`` through and only the read-out is
 learned. Parameters: ``layers.{j}.weight`` / ``.bias`` as ``nn.Linear``.
 """
@@ -55,7 +60,13 @@ class WindowMLP(nn.Module):
         return self.hidden_size if self.num_layers else self.window * self.input_size
 
     def forward(self, x: torch.Tensor, path: str = "auto") -> torch.Tensor:
-        a = windows(x, self.window)
-        for lin in self.layers:
+        """``(B, T, D) -> (B, T, H)`` (``(B, T, k·D)``, the windows, when ``layers=0``)."""
+        if not self.layers:
+            return windows(x, self.window)
+        first, k, D = self.layers[0], self.window, self.input_size
+        kernel = first.weight.view(-1, k, D).permute(0, 2, 1)  # (H, D, k), oldest first
+        xp = F.pad(x.transpose(1, 2), (k - 1, 0))  # (B, D, T+k-1), zeros before the start
+        a = torch.relu(F.conv1d(xp, kernel, first.bias).transpose(1, 2))  # (B, T, H)
+        for lin in self.layers[1:]:
             a = torch.relu(lin(a))
         return a
