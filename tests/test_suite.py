@@ -34,6 +34,7 @@ def test_recall_sweeps_cover_the_grid_with_one_run_per_model_and_seed():
 
 def test_profiles_quick_and_full_follow_the_design():
     quick, full = PROFILES["quick"], PROFILES["full"]
+    assert all(p.cuts for p in PROFILES.values()) and quick.cuts != full.cuts
     assert len(full.seeds) >= 3 and len(quick.seeds) >= 3
     assert len(quick.distances) >= 8 and max(full.distances) > max(quick.distances)
     assert max(quick.distances) > max(quick.windows) and min(quick.distances) <= min(quick.windows)
@@ -129,6 +130,9 @@ def test_run_writes_report_results_and_summary(smoke_report):
             assert (smoke_report / c["figure"]).stat().st_size > 0
     assert len(results["questions"]) == 3
     assert all(r["params"] > 0 for r in results["runs"])
+    # what the profile cut to fit its time comes first, in the results and in the summary
+    assert results["notes"][0] == PROFILES["smoke"].cuts
+    assert PROFILES["smoke"].cuts.split(":")[0] in (smoke_report / "summary.md").read_text()
 
 
 @pytest.mark.slow

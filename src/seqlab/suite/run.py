@@ -156,6 +156,7 @@ def run_suite(
     out = Path(out)
     t0 = time.perf_counter()
     plan, needs, notes = plan_runs(p)
+    notes = [p.cuts, *notes] if p.cuts else notes
     _log(f"profile {p.name}: {len(plan)} training runs, output in {out}")
     sweep = run_sweep(
         list(plan.values()), out / "runs", executor=executor, jobs=jobs, address=address,
