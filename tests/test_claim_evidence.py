@@ -286,3 +286,17 @@ def test_lstm_costlier_turns_on_the_measured_time(runs, monkeypatch, lstm_ms, ve
 def test_every_builder_output_gets_a_verdict(built):
     for cid, ev in built.items():
         assert CLAIMS[cid].decide(ev).verdict in VERDICTS
+
+
+def test_prefetched_accuracies_by_distance_equal_the_lazy_ones(tmp_path):
+    """The suite evaluates the sweeps in worker processes ahead of the claims: the numbers
+    must be those ``per_distance`` computes in the process itself."""
+    plan, _, _ = plan_runs(TINY)
+    keys = [k for k in plan if k.startswith("recall/") and "-" in str(plan[k]["distance"])][:2]
+    results = {k: run_config(plan[k], str(tmp_path), progress="quiet") for k in keys}
+    ahead, lazy = Runs(results, TINY), Runs(results, TINY)
+    ahead.prefetch_distances(dict.fromkeys(keys, TINY.distances), jobs=2)
+    for k in keys:
+        prefix = k.rsplit("/", 1)[0]
+        got = ahead.per_distance(prefix, TINY.distances)
+        assert got == lazy.per_distance(prefix, TINY.distances) and got[0], k

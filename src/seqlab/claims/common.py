@@ -19,6 +19,8 @@ each seed's test examples.
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,6 +93,25 @@ class Runs:
             out.append(self._by_distance[key])
         return out
 
+    def prefetch_distances(self, wanted: dict[str, tuple[int, ...]], jobs: int = 1) -> None:
+        """Evaluate ``per_distance`` ahead, for each run key of ``wanted`` at its grid, in
+        ``jobs`` worker processes at 1 thread each (the sweeps' evaluations are independent;
+        on 2 cores this halves the largest share of the evidence time). Numbers are those
+        ``per_distance`` would compute; keys without a finished run are skipped."""
+        todo = [
+            (self.results[k], grid)
+            for k, grid in wanted.items()
+            if k in self.results and (self.results[k]["run_dir"], grid) not in self._by_distance
+        ]
+        if jobs <= 1 or len(todo) <= 1:
+            done = [accuracy_by_distance(r, grid) for r, grid in todo]
+        else:
+            ctx = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(min(jobs, len(todo)), ctx, initializer=_one_thread) as pool:
+                done = list(pool.map(accuracy_by_distance, *zip(*todo, strict=True)))
+        for (r, grid), acc in zip(todo, done, strict=True):
+            self._by_distance[(r["run_dir"], grid)] = acc
+
     def sweep(self, prefix: str, distances: tuple[int, ...]) -> dict | None:
         """Accuracy against distance of a distance-sweep run over the profile's seeds:
         ``{"rows": [{"distance", "accuracy": est, "per_seed"}], "chance", "forgetting":
@@ -131,6 +152,10 @@ def accuracy_by_distance(r: dict, distances: tuple[int, ...]) -> dict[int, dict]
         sums = evaluate_sums(model, at_d, "test", batch_size=256, device=torch.device("cpu"))
         out[d] = {"accuracy": sums.value(at_d.metric), "n": int(sums.n)}
     return out
+
+
+def _one_thread() -> None:
+    torch.set_num_threads(1)
 
 
 def trained_model(r: dict) -> tuple[Any, torch.nn.Module, Any]:

@@ -120,8 +120,10 @@ def evidence(runs: Runs) -> tuple[dict, Figure]:
     d, dmax = p.long_distance, max(p.distances)
     recall, adding = {}, {}
     for m in ("lstm", *MODELS):
-        # the sweep run (trained on every d of the range) scored at the longest d alone
-        seeds = [s[dmax] for s in runs.per_distance(f"recall/{m}/d{d}", (dmax,)) if dmax in s]
+        # the sweep run (trained on every d of the range) scored at the longest d (read from
+        # its whole grid, which the suite evaluates ahead: each d has its own test set)
+        per_d = runs.per_distance(f"recall/{m}/d{d}", p.distances)
+        seeds = [s[dmax] for s in per_d if dmax in s]
         if seeds:
             est = accuracy_interval([s["accuracy"] for s in seeds], seeds[0]["n"])
             chance = runs.first(f"recall/{m}/d{d}")["chance"]

@@ -42,6 +42,7 @@ from seqlab.errors import ConfigError, SeqlabError
 from seqlab.report import plots, write_report
 from seqlab.suite.questions import answers
 from seqlab.sweep import run_sweep
+from seqlab.sweep.local import default_jobs
 from seqlab.sweep.runner import run_id
 
 RunGroup = Callable[[Profile], dict[str, dict]]
@@ -175,6 +176,14 @@ def run_suite(
     _log(f"{sweep.executed} runs trained, {sweep.skipped} reused, {sweep.failed} failed")
 
     runs = Runs(R, p)
+    runs.prefetch_distances(
+        {
+            key: p.alice_distances if key.startswith("alice/") else p.distances
+            for key, flat in plan.items()
+            if flat["task"] == "recall" and "-" in str(flat.get("distance"))
+        },
+        jobs or default_jobs(len(plan)),
+    )
     claims, errors = [], []
     for cid, module in CLAIMS.items():
         _log(f"claim {cid}")
