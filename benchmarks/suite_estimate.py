@@ -6,12 +6,14 @@
 Every run the profile plans (``seqlab.suite.run.plan_runs``) is grouped by its *shape*: its
 config without seed and steps. One run of each shape is trained once untimed (2 steps: the
 one-time costs of a process), then for ``--short`` and for ``--long`` steps (one evaluation
-each, 1 thread), and its CPU time (``time.process_time``) measured: per step = (long −
-short) / (long − short steps), fixed = short − short steps · per step (start-up, data, the
-final evaluations). A planned run is estimated as its evaluations · fixed + steps · per
-step (an overestimate: the fixed part also holds start-up). The sum over runs is the CPU
-time of training; on a quiet 2-core machine the suite trains two runs at a time, so wall ≈
-CPU / 2 (the claims' evidence, computed after training, comes on top).
+each, 1 thread): per step = the difference of the two runs' step-loop times (the trainer's
+``train_seconds``, evaluations excluded: a whole-corpus validation varies by more than
+the steps between the two runs take) / (long − short steps), fixed = the short run's CPU
+time (``time.process_time``) − its step-loop time (start-up, data, the evaluations). A
+planned run is estimated as its evaluations · fixed + steps · per step (an overestimate:
+the fixed part also holds start-up). The sum over runs is the CPU time of training; on a
+quiet 2-core machine the suite trains two runs at a time, so wall ≈ CPU / 2 (the claims'
+evidence, computed after training, comes on top).
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ def _cpu(flat: dict, steps: int, root: str) -> float:
 
     cfg = TrainConfig.from_flat({**flat, "steps": steps, "eval_every": steps})
     t0 = time.process_time()
-    train(cfg, root, progress="quiet")
-    return time.process_time() - t0
+    result = train(cfg, root, progress="quiet")
+    return time.process_time() - t0, result["train_seconds"]
 
 
 def main() -> None:
@@ -63,10 +65,10 @@ def main() -> None:
         for members in shapes.values():
             flat = {k: v for k, v in members[0].items() if k != "key"}
             _cpu(flat, 2, f"{root}/warm")  # one-time costs: imports, kernels, evaluation sets
-            a = _cpu(flat, args.short, f"{root}/short")  # apart: a run may extend another
-            b = _cpu(flat, args.long, f"{root}/long")
-            per_step = max(0.0, (b - a) / (args.long - args.short))
-            fixed = max(0.0, a - args.short * per_step)
+            a, steps_a = _cpu(flat, args.short, f"{root}/short")  # apart: a run may extend another
+            _, steps_b = _cpu(flat, args.long, f"{root}/long")
+            per_step = max(0.0, (steps_b - steps_a) / (args.long - args.short))
+            fixed = max(0.0, a - steps_a)
             cpu = 0.0
             for m in members:
                 evals = max(1, m["steps"] // max(1, m.get("eval_every") or m["steps"]))

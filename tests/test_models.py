@@ -249,3 +249,43 @@ def test_token_embedding_path_embeds_then_runs_the_core():
     close(model.trace(ids).output, out, "embedded trace")
     with pytest.raises(TypeError, match="integer ids"):
         model(torch.randn(2, 6, 3, dtype=F64))
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        ModelSpec("ffnn", hidden_size=6, layers=2, window=3),
+        ModelSpec("tcn", hidden_size=5, levels=2, kernel_size=2),
+    ],
+    ids=["ffnn", "tcn"],
+)
+def test_last_step_scores_see_only_the_receptive_field_and_equal_the_whole_sequence(spec):
+    """``loss`` and ``add_scores`` cut a bounded-past core's input to its receptive field when
+    only the last step is scored: the loss and every gradient equal those of the whole
+    sequence (float64; the reference computes the whole (B, T, O) output)."""
+    from seqlab.metrics import MetricSums, masked_loss
+
+    g = torch.Generator().manual_seed(3)
+    model = build_model(spec, input_size=4, output_size=3, generator=g).double()
+    r = model.core.receptive_field
+    x = torch.randn(5, r + 9, 4, generator=g, dtype=torch.float64)
+    y = torch.randint(0, 3, (5, r + 9), generator=g)
+    mask = torch.zeros(5, r + 9, dtype=torch.bool)
+    mask[:, -1] = True
+    cut = model.scored_span(x, y, mask)
+    assert cut[0].shape[1] == r and cut[3] == (spec.name == "ffnn")  # ffnn: its last window
+    got = model.loss(x, y, mask, "classification")
+    g_got = torch.autograd.grad(got, list(model.parameters()), retain_graph=True)
+    want = masked_loss(model(x), y, mask, "classification")
+    g_want = torch.autograd.grad(want, list(model.parameters()))
+    torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+    for a, b in zip(g_got, g_want, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+    mask[:, 0] = True  # another step scored: nothing is cut
+    assert model.scored_span(x, y, mask)[0].shape[1] == r + 9
+    s_cut, s_whole = MetricSums(), MetricSums()
+    mask[:, 0] = False
+    with torch.no_grad():
+        model.add_scores(s_cut, x, y, mask, "classification", "auto")
+        s_whole.add(model(x), y, mask, "classification")
+    assert s_cut.value("accuracy") == s_whole.value("accuracy") and s_cut.n == s_whole.n == 5

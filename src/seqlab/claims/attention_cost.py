@@ -69,7 +69,7 @@ LENGTHS: dict[str, tuple[int, ...]] = {
 RECALL_SIZES: dict[str, dict[str, int | None]] = {
     "smoke": {"hidden": None, "steps": None},
     "quick": {"hidden": 32, "steps": 300},
-    "full": {"hidden": None, "steps": None},
+    "full": {"hidden": 32, "steps": 600},  # as tcn-sees-far's full runs, for cost
 }
 
 

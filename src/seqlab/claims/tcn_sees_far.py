@@ -57,11 +57,13 @@ CLAIM = Claim(
 # some longer: kernel 4 gives r = 7, 43, 187 for L = 1, 3, 5; smoke's kernel 2 gives r = 3
 # and 15, short enough for its distances), channels and steps (None: the profile's hidden
 # size and recall steps). At quick 32 channels and 300 steps keep the six runs cheap (a TCN
-# reached validation accuracy 1.0 at d = 3 by step 120, the first check).
+# reached validation accuracy 1.0 at d = 3 by step 120, the first check); full keeps 32
+# channels and trains 600 steps: at the profile's 64 and 1,500 its 36 runs were estimated at
+# 3,300 CPU-s (``benchmarks/suite-estimate-full.json``), a third of the whole profile.
 SIZES: dict[str, dict[str, Any]] = {
     "smoke": {"kernel": 2, "levels": (1, 3), "hidden": None, "steps": None},
     "quick": {"kernel": 4, "levels": (1, 3), "hidden": 32, "steps": 300},
-    "full": {"kernel": 4, "levels": (1, 3, 5), "hidden": None, "steps": None},
+    "full": {"kernel": 4, "levels": (1, 3, 5), "hidden": 32, "steps": 600},
 }
 
 

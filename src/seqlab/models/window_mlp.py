@@ -56,6 +56,21 @@ class WindowMLP(nn.Module):
         )
 
     @property
+    def receptive_field(self) -> int:
+        """How many of the latest inputs reach an output: the window k."""
+        return self.window
+
+    def last_output(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, T, D) -> (B, 1, H)``: the output at the last step alone, from its window
+        ``x[:, -k:]`` (zeros before the start), flattened oldest first as in ``windows``."""
+        B, T, D = x.shape
+        w = F.pad(x, (0, 0, max(0, self.window - T), 0))[:, -self.window :]  # (B, k, D)
+        a = w.reshape(B, 1, self.window * D)
+        for lin in self.layers:
+            a = torch.relu(lin(a))
+        return a
+
+    @property
     def output_size(self) -> int:
         return self.hidden_size if self.num_layers else self.window * self.input_size
 
