@@ -7,7 +7,7 @@ import math
 import torch
 
 from seqlab.models._recurrent import RecurrentCore
-from seqlab.models.fused_seq import lstm_layer
+from seqlab.models.lstm_ext import lstm_layer
 
 CHRONO = "chrono"  # forget_bias value: chrono initialisation (see LSTM.reset_parameters)
 #: The one default of ``forget_bias`` (``LSTM``, ``ModelSpec``, ``TrainConfig``, ``--forget-bias``):
