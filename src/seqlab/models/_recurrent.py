@@ -10,7 +10,8 @@ Three execution paths share these parameters:
 * fused: torch's own kernels (``torch._VF.rnn_tanh / lstm / gru``; cuDNN on a GPU);
 * trace: every gate kept, and the LSTM ablations the kernels lack. LSTM and GRU run the
   sequence-level layers of ``seqlab.models.fused_seq`` (one autograd node per layer, backward
-  through time by hand); the RNN runs the step loop;
+  through time by hand; the full LSTM's compiled in C++, ``seqlab.models.lstm_ext``, where
+  it builds); the RNN runs the step loop;
 * loop: the input projection of all steps as one product, then an explicit autograd-recorded
   loop over steps (``trace(x, unrolled=True)``). Same numbers as ``trace``; its autograd
   graph has nodes per step.
