@@ -22,6 +22,8 @@ here; the ablations (nig, nfg, nog, cifg) and other devices run the Python layer
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 import threading
 from pathlib import Path
 
@@ -44,6 +46,20 @@ _ext = None
 _lock = threading.Lock()
 
 
+def _ninja_on_path() -> None:
+    """torch runs ``ninja`` from PATH; pip's ``ninja`` lives in the venv's bin folder, which
+    is not on PATH when the venv's python is run directly (``make``, CI): add it."""
+    if shutil.which("ninja") is not None:
+        return
+    try:
+        import ninja
+
+        folder = ninja.BIN_DIR
+    except (ImportError, AttributeError):
+        folder = os.path.dirname(sys.executable)
+    os.environ["PATH"] = folder + os.pathsep + os.environ.get("PATH", "")
+
+
 def _load():
     global IMPLEMENTATION, REASON, _ext
     with _lock:
@@ -55,6 +71,7 @@ def _load():
         try:
             from torch.utils.cpp_extension import load
 
+            _ninja_on_path()
             _ext = load(
                 name="seqlab_lstm_layer",
                 sources=[str(SOURCE)],
