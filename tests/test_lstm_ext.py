@@ -1,7 +1,8 @@
 """The compiled sequence-level LSTM layer (``seqlab.models.lstm_ext``) against two
 references in float64: the Python sequence-level layer it replaces (``fused_seq``) and
 torch.nn.LSTM — outputs, final states, gates, and the gradients of every parameter and of
-the input, with gradients reaching h, c and the gates directly. Also: which implementation
+the input, with gradients reaching h, c and the gates directly; the ablations (nig, nfg,
+nog, cifg) against the Python layer. Also: which implementation
 ran on this machine, and the explicit fallback to the Python layer.
 """
 
@@ -19,6 +20,7 @@ from torch import nn
 from seqlab.models import LSTM, lstm_ext
 from seqlab.models.fused_seq import CHUNK
 from seqlab.models.fused_seq import lstm_layer as python_layer
+from seqlab.models.lstm import VARIANT_BLOCKS
 
 RTOL, ATOL = 1e-8, 1e-10
 F64 = torch.float64
@@ -57,21 +59,25 @@ def test_the_compiled_layer_runs_wherever_a_compiler_and_ninja_exist():
         assert impl == "python" and lstm_ext.REASON
 
 
-@settings(max_examples=8, deadline=None)
+@pytest.mark.parametrize("variant", tuple(VARIANT_BLOCKS))
+@settings(max_examples=6, deadline=None)
 @given(s=sizes)
 @example(s={"B": 1, "T": 1, "D": 1, "H": 1, "seed": 0})
 @example(s={"B": 3, "T": 2 * CHUNK + 5, "D": 3, "H": 4, "seed": 7})
-def test_compiled_layer_matches_the_python_layer_on_every_output_and_gradient(s):
+def test_compiled_layer_matches_the_python_layer_on_every_output_and_gradient(variant, s):
     compiled_or_skip()
     g = torch.Generator().manual_seed(s["seed"])
     T, B, D, H = s["T"], s["B"], s["D"], s["H"]
+    blocks, cifg = VARIANT_BLOCKS[variant], variant == "cifg"
+    GH = len(blocks) * H
     x = torch.randn(T, B, D, generator=g, dtype=F64, requires_grad=True)
     params = [
         torch.empty(shape, dtype=F64).uniform_(-1, 1, generator=g).requires_grad_()
-        for shape in ((4 * H, D), (4 * H, H), (4 * H,), (4 * H,))
+        for shape in ((GH, D), (GH, H), (GH,), (GH,))
     ]
-    weights = [torch.randn(T, B, n, generator=g, dtype=F64) for n in (H, H, 4 * H)]
-    got, want = lstm_ext.lstm_layer(x, *params), python_layer(x, *params)
+    weights = [torch.randn(T, B, n, generator=g, dtype=F64) for n in (H, H, GH)]
+    got = lstm_ext.lstm_layer(x, *params, blocks=blocks, cifg=cifg)
+    want = python_layer(x, *params, blocks, cifg)
     for a, b, what in zip(got, want, ("h", "c", "gates"), strict=True):
         close(a, b, what)
 
@@ -122,30 +128,29 @@ def test_compiled_trace_path_matches_torch_nn_lstm_outputs_final_states_and_grad
         close(a, b, f"d/d{name}")
 
 
-def test_compiled_layer_passes_torch_gradcheck_on_every_output():
+@pytest.mark.parametrize("variant", tuple(VARIANT_BLOCKS))
+def test_compiled_layer_passes_torch_gradcheck_on_every_output(variant):
     compiled_or_skip()
     g = torch.Generator().manual_seed(3)
     T, B, D, H = 5, 2, 3, 2
+    blocks, cifg = VARIANT_BLOCKS[variant], variant == "cifg"
+    GH = len(blocks) * H
     x = torch.randn(T, B, D, generator=g, dtype=F64, requires_grad=True)
     w = [
         torch.randn(*shape, generator=g, dtype=F64, requires_grad=True)
-        for shape in ((4 * H, D), (4 * H, H), (4 * H,), (4 * H,))
+        for shape in ((GH, D), (GH, H), (GH,), (GH,))
     ]
-    assert torch.autograd.gradcheck(lstm_ext.lstm_layer, (x, *w))
+    assert torch.autograd.gradcheck(
+        lambda *a: lstm_ext.lstm_layer(*a, blocks=blocks, cifg=cifg), (x, *w)
+    )
 
 
-def test_ablations_run_the_python_layer_with_its_numbers():
-    g = torch.Generator().manual_seed(0)
-    x = torch.randn(4, 2, 3, generator=g, dtype=F64)
-    w = [torch.randn(*s, generator=g, dtype=F64) for s in ((9, 3), (9, 3), (9,), (9,))]
-    for blocks, cifg in ((("f", "g", "o"), True), (("i", "g", "o"), False)):
-        assert not lstm_ext._routable(x, blocks, cifg)
-        for a, b in zip(
-            lstm_ext.lstm_layer(x, *w, blocks=blocks, cifg=cifg),
-            python_layer(x, *w, blocks, cifg),
-            strict=True,
-        ):
-            assert torch.equal(a, b)
+def test_other_dtypes_run_the_python_layer_and_bad_blocks_are_refused():
+    assert lstm_ext._routable(torch.zeros(1, dtype=torch.float32))
+    assert not lstm_ext._routable(torch.zeros(1, dtype=torch.bfloat16))
+    w = torch.zeros(2, 1)
+    with pytest.raises(ValueError, match="blocks"):
+        lstm_ext.lstm_layer(torch.zeros(1, 1, 1), w, w, w[:, 0], w[:, 0], ("i", "f"))
 
 
 def test_turning_the_extension_off_falls_back_to_the_python_layer(monkeypatch):

@@ -15,8 +15,9 @@ builds it at install by calling ``implementation()``) into torch's extension cac
 source changes. Where it cannot be built (no compiler or ninja), or where
 ``SEQLAB_LSTM_EXTENSION=0``, the Python layer runs instead. ``IMPLEMENTATION`` says which
 one runs (``"cpp"`` or ``"python"``; ``None`` before the first use) and ``REASON`` why;
-``implementation()`` decides it. Only the full LSTM on CPU in float32/float64 is routed
-here; the ablations (nig, nfg, nog, cifg) and other devices run the Python layer.
+``implementation()`` decides it. The full LSTM and its ablations (nig, nfg, nog, cifg: a
+removed gate fixed at 1, cifg's i = 1 − f; the full LSTM has its own loops) on CPU in
+float32/float64 are routed here; other devices and dtypes run the Python layer.
 """
 
 from __future__ import annotations
@@ -93,9 +94,11 @@ def implementation() -> str:
 
 class _CppLSTMLayer(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x, w_ih, w_hh, b_ih, b_hh):
+    def forward(ctx, x, w_ih, w_hh, b_ih, b_hh, blocks, cifg):
         ctx.set_materialize_grads(False)
-        hs, cs, acts, ths = _ext.forward(x, w_ih, w_hh, b_ih, b_hh)
+        index = [blocks.index(n) if n in blocks else -1 for n in "ifgo"]
+        ctx.index, ctx.cifg = index, cifg
+        hs, cs, acts, ths = _ext.forward(x, w_ih, w_hh, b_ih, b_hh, index, cifg)
         ctx.save_for_backward(x, w_ih, w_hh, acts, hs, cs, ths)
         return hs[1:], cs[1:], acts
 
@@ -110,7 +113,7 @@ class _CppLSTMLayer(torch.autograd.Function):
 
         dx, dw_ih, dw_hh, db_ih, db_hh = _ext.backward(
             x, w_ih, w_hh, acts, hs, cs, ths, dense(d_hs), dense(d_cs), dense(d_acts),
-            need[0], CHUNK,
+            need[0], CHUNK, ctx.index, ctx.cifg,
         )  # fmt: skip
         return (
             dx if need[0] else None,
@@ -118,16 +121,13 @@ class _CppLSTMLayer(torch.autograd.Function):
             dw_hh if need[2] else None,
             db_ih if need[3] else None,
             db_hh if need[4] else None,
+            None,
+            None,
         )
 
 
-def _routable(x: torch.Tensor, blocks: tuple[str, ...], cifg: bool) -> bool:
-    return (
-        tuple(blocks) == LSTM_FULL
-        and not cifg
-        and x.device.type == "cpu"
-        and x.dtype in (torch.float32, torch.float64)
-    )
+def _routable(x: torch.Tensor) -> bool:
+    return x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64)
 
 
 def lstm_layer(
@@ -139,9 +139,11 @@ def lstm_layer(
     blocks: tuple[str, ...] = LSTM_FULL,
     cifg: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """``fused_seq.lstm_layer``'s contract: the compiled layer for the full LSTM on CPU where
-    it is available (``IMPLEMENTATION == "cpp"``), the Python layer otherwise."""
-    if _routable(x, blocks, cifg) and _load() is not None:
+    """``fused_seq.lstm_layer``'s contract: the compiled layer on CPU where it is available
+    (``IMPLEMENTATION == "cpp"``), the Python layer otherwise."""
+    if "g" not in blocks or (cifg and "i" in blocks):
+        raise ValueError(f"bad LSTM blocks {blocks!r} (cifg={cifg})")
+    if _routable(x) and _load() is not None:
         params = [p.contiguous() for p in (w_ih, w_hh, b_ih, b_hh)]
-        return _CppLSTMLayer.apply(x.contiguous(), *params)
+        return _CppLSTMLayer.apply(x.contiguous(), *params, tuple(blocks), cifg)
     return python_lstm_layer(x, w_ih, w_hh, b_ih, b_hh, blocks, cifg)
