@@ -1,10 +1,11 @@
 // One LSTM layer over a whole time-major sequence, forward and backward through time, in C++.
 // The full LSTM has its own loops; the ablations (nig, nfg, nog, cifg) share generic ones.
 //
-// The same algorithm and numbers as seqlab.models.fused_seq._LSTMLayer (full LSTM, gate order
-// i|f|g|o), without the per-step dispatch from Python: per step the recurrent product is one
-// addmm, the transcendentals are ATen's vectorised sigmoid/tanh, and the rest of the gate
-// arithmetic (cell update, output, and the whole backward step) is one loop over (B, H).
+// The same algorithm and numbers as seqlab.models.fused_seq._LSTMLayer (gate order i|f|g|o),
+// without the per-step dispatch from Python: per step the recurrent product is one addmm in
+// place, the transcendentals are ATen's vectorised tanh (g block) and sigmoid (the others) in
+// place, and the rest of the gate arithmetic (cell update, output, and the whole backward
+// step) is one loop over (B, H).
 //
 //   forward:  Z = X W_ihᵀ + b_ih + b_hh              (T·B, 4H), then per step
 //             z_t = Z_t + h_{t-1} W_hhᵀ; i, f, o = σ(z); g = tanh(z_g)
@@ -199,16 +200,15 @@ std::vector<at::Tensor> lstm_forward(const at::Tensor& x, const at::Tensor& w_ih
   auto hs = at::zeros({T + 1, B, H}, x.options());
   auto cs = at::zeros({T + 1, B, H}, x.options());
   auto ths = at::empty({T, B, H}, x.options());
-  auto z = at::empty({B, GH}, x.options());
-  auto z_g = z.narrow(1, k.g * H, H);
   const auto w_hh_t = w_hh.t();
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "seqlab_lstm_forward", [&] {
     for (int64_t t = 0; t < T; ++t) {
       auto a = acts[t];
-      at::addmm_out(z, a, hs[t], w_hh_t);  // (B, G·H)
-      at::sigmoid_out(a, z);
+      a.addmm_(hs[t], w_hh_t);  // z_t in place, (B, G·H); then tanh on g, σ on the rest
       auto g = a.narrow(1, k.g * H, H);
-      at::tanh_out(g, z_g);
+      g.tanh_();
+      if (k.g > 0) a.narrow(1, 0, k.g * H).sigmoid_();
+      if (k.g + 1 < k.G) a.narrow(1, (k.g + 1) * H, (k.G - k.g - 1) * H).sigmoid_();
       auto c = cs[t + 1];
       auto th = ths[t];
       if (full) {
