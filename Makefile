@@ -12,6 +12,7 @@ $(VENV): pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e '.[test,ray,classic]'
+	$(PY) -c 'from seqlab.models import lstm_ext as e; print("LSTM layer:", e.implementation(), e.REASON)'
 	touch $@
 
 data:

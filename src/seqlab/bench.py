@@ -57,6 +57,7 @@ from typing import Any
 import torch
 
 from seqlab.machine import busy_seconds, machine, matmul_gflops
+from seqlab.models import lstm_ext
 from seqlab.probes.cost import saved_bytes
 
 __all__ = ["BenchConfig", "machine", "run_bench", "to_markdown"]
@@ -236,7 +237,9 @@ def worker(cfg: BenchConfig, threads: int) -> dict[str, Any]:
     for I in cfg.input_sizes:
         for T in cfg.seq_lens:
             rows.extend(_measure(cfg, I, T, threads, peak))
-    return {"threads": threads, "matmul_gflops": peak, "rows": rows}
+    # which sequence-level LSTM layer the trace rows ran: compiled ("cpp") or Python
+    layer = lstm_ext.implementation()
+    return {"threads": threads, "matmul_gflops": peak, "lstm_trace_layer": layer, "rows": rows}
 
 
 def _measure(cfg: BenchConfig, I: int, T: int, threads: int, peak: float) -> list[dict]:
@@ -340,6 +343,7 @@ def run_bench(cfg: BenchConfig, log: Callable[[str], None] = lambda s: None) -> 
         "config": asdict(cfg),
         "matmul_gflops": max(gflops.values(), default=None),
         "matmul_gflops_by_threads": gflops,
+        "lstm_trace_layer": sorted({r.get("lstm_trace_layer") or "?" for r in runs}),
         "results": _median_rows(runs),
         "time_to_solve": solve,
     }

@@ -325,6 +325,7 @@ class _Run:
             "seed": cfg.seed,
             "defaults_applied": list(cfg.defaults_applied),  # seqlab.defaults: not given
             "device": str(self.device),
+            "path": path_record(self.model, cfg.path),
             "run_id": cfg.run_id(),
             "run_dir": str(self.folder.resolve()),
             "config": cfg.to_dict(),
@@ -386,6 +387,30 @@ class _Run:
 
 
 # ----- helpers -------------------------------------------------------------------------
+
+
+def path_record(model: torch.nn.Module, requested: str) -> dict[str, Any]:
+    """Which recurrent path the run trained with and why, for ``result.json``:
+    ``{"requested", "chosen", "reason", "eval", "threads", "trace_layer"}``. With
+    ``--path auto`` the choice is the one ``auto_choice`` made at the last training step
+    (``eval``: at the last evaluation, under no grad); ``trace_layer`` says which
+    sequence-level LSTM layer ran (``seqlab.models.lstm_ext``: ``"cpp"`` or ``"python"``)."""
+    core = getattr(model, "core", None)
+    record = getattr(core, "auto_record", None)
+    out: dict[str, Any] = {"requested": requested, "threads": torch.get_num_threads()}
+    if record is None:
+        return {**out, "chosen": None, "reason": f"{type(core).__name__} has no recurrent paths"}
+    if requested != "auto":
+        out.update(chosen=requested, reason=f"--path {requested}")
+    else:
+        train = record.get("train", {"chosen": None, "reason": "no training step in this process"})
+        out.update(train)
+        out["eval"] = record.get("eval")
+    if core.has_sequence_kernel:
+        from seqlab.models import lstm_ext
+
+        out["trace_layer"] = lstm_ext.IMPLEMENTATION if core.has_cell else "python"
+    return out
 
 
 def _derive(seed: int, stream: str) -> int:

@@ -10,7 +10,8 @@ Three execution paths share these parameters:
 * fused: torch's own kernels (``torch._VF.rnn_tanh / lstm / gru``; cuDNN on a GPU);
 * trace: every gate kept, and the LSTM ablations the kernels lack. LSTM and GRU run the
   sequence-level layers of ``seqlab.models.fused_seq`` (one autograd node per layer, backward
-  through time by hand); the RNN runs the step loop;
+  through time by hand; the full LSTM's compiled in C++, ``seqlab.models.lstm_ext``, where
+  it builds); the RNN runs the step loop;
 * loop: the input projection of all steps as one product, then an explicit autograd-recorded
   loop over steps (``trace(x, unrolled=True)``). Same numbers as ``trace``; its autograd
   graph has nodes per step.
@@ -25,30 +26,41 @@ import math
 import torch
 from torch import nn
 
+from seqlab.models import auto_table
 from seqlab.models.trace import Trace
 
 #: Every value ``forward(x, path)`` accepts; ``loop`` is for the depth probe, not training.
 FORWARD_PATHS = ("auto", "fused", "trace", "loop")
 
 
-def auto_path(core: RecurrentCore, x: torch.Tensor) -> str:
-    """The path ``auto`` runs: the fastest correct one as measured, never a guess.
+def auto_choice(core: RecurrentCore, x: torch.Tensor) -> tuple[str, str]:
+    """``(path, reason)``: the path ``auto`` runs, the fastest correct one as measured.
 
     * no fused kernel (LSTM ablations): ``trace``; a GPU: ``fused`` (cuDNN);
     * CPU inference (no grad): ``fused``, whose forward alone is faster;
-    * CPU training: the core's ``cpu_training_path(B, T)`` (the RNN has no sequence-level
-      layer: ``fused``).
+    * CPU training: the core's ``cpu_training_choice(B, T, threads)``, read from the measured
+      table ``seqlab.models.auto_table`` at the sizes (B, T, H, I) and the thread count this
+      process runs with (the RNN has no sequence-level layer: ``fused``).
 
     Why each choice: ``benchmarks/RESULTS.md``, "How the trainer picks its path". The choice
-    depends only on the device, the grad mode, the model and the input's shape, never on a
-    timing taken at run time, so a run stays bit-for-bit repeatable.
+    depends only on the device, the grad mode, the model, the input's shape and the thread
+    count, never on a timing taken at run time, so a run stays bit-for-bit repeatable.
     """
     if not core.supports_fused:
-        return "trace"
-    if x.device.type != "cpu" or not core.has_sequence_kernel:
-        return "fused"
+        return "trace", f"{type(core).__name__} variant has no fused kernel"
+    if x.device.type != "cpu":
+        return "fused", f"{x.device.type}: torch's fused kernel (cuDNN)"
+    if not core.has_sequence_kernel:
+        return "fused", f"{type(core).__name__} has no sequence-level layer"
     training = torch.is_grad_enabled() and any(p.requires_grad for p in core.parameters())
-    return core.cpu_training_path(x.shape[0], x.shape[1]) if training else "fused"
+    if not training:
+        return "fused", "CPU inference: oneDNN's forward alone is faster"
+    return core.cpu_training_choice(x.shape[0], x.shape[1], torch.get_num_threads())
+
+
+def auto_path(core: RecurrentCore, x: torch.Tensor) -> str:
+    """The path ``auto`` runs (``auto_choice`` without the reason)."""
+    return auto_choice(core, x)[0]
 
 
 class RecurrentCore(nn.Module):
@@ -61,10 +73,17 @@ class RecurrentCore(nn.Module):
 
     gate_blocks: int = 1
     has_cell: bool = False
+    #: The model's rows in ``seqlab.models.auto_table`` (None: no sequence-level layer).
+    auto_table_model: str | None = None
 
-    def cpu_training_path(self, batch: int, steps: int) -> str:
-        """What ``auto`` trains with on a CPU for ``(batch, steps)`` inputs (see auto_path)."""
-        return "fused"
+    def cpu_training_choice(self, batch: int, steps: int, threads: int) -> tuple[str, str]:
+        """``(path, reason)``: what ``auto`` trains with on a CPU for ``(batch, steps)`` inputs
+        at ``threads`` threads, from the measured table (see auto_choice)."""
+        if self.auto_table_model is None:
+            return "fused", f"{type(self).__name__} has no sequence-level layer"
+        return auto_table.lookup(
+            self.auto_table_model, batch, steps, self.hidden_size, self.input_size, threads
+        )
 
     def __init__(
         self,
@@ -80,6 +99,9 @@ class RecurrentCore(nn.Module):
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.num_layers = num_layers
+        #: What ``path="auto"`` last chose, per mode (``"train"``: grad enabled, ``"eval"``):
+        #: ``{"chosen": path, "reason": why}``; the trainer records it in ``result.json``.
+        self.auto_record: dict[str, dict[str, str]] = {}
         G, H = self.gate_blocks, hidden_size
         for layer in range(num_layers):
             d = input_size if layer == 0 else H
@@ -124,7 +146,9 @@ class RecurrentCore(nn.Module):
         measured for this device among those that exist for this variant).
         """
         if path == "auto":
-            path = auto_path(self, x)
+            path, reason = auto_choice(self, x)
+            mode = "train" if torch.is_grad_enabled() else "eval"
+            self.auto_record[mode] = {"chosen": path, "reason": reason}
         if path == "trace" and self.has_sequence_kernel:
             out = x.transpose(0, 1)  # (T, B, D)
             for layer in range(self.num_layers):

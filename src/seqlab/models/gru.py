@@ -28,9 +28,7 @@ class GRU(RecurrentCore):
     """
 
     gate_blocks = 3
-
-    def cpu_training_path(self, batch: int, steps: int) -> str:
-        return "trace"  # the sequence-level layer is faster than oneDNN's (see auto_path)
+    auto_table_model = "gru"
 
     def _fused(self, x: torch.Tensor) -> torch.Tensor:
         h0 = x.new_zeros(self.num_layers, x.shape[0], self.hidden_size)

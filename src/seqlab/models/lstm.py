@@ -7,7 +7,7 @@ import math
 import torch
 
 from seqlab.models._recurrent import RecurrentCore
-from seqlab.models.fused_seq import lstm_layer
+from seqlab.models.lstm_ext import lstm_layer
 
 CHRONO = "chrono"  # forget_bias value: chrono initialisation (see LSTM.reset_parameters)
 #: The one default of ``forget_bias`` (``LSTM``, ``ModelSpec``, ``TrainConfig``, ``--forget-bias``):
@@ -70,6 +70,7 @@ class LSTM(RecurrentCore):
     """
 
     has_cell = True
+    auto_table_model = "lstm"
 
     def __init__(
         self,
@@ -146,10 +147,6 @@ class LSTM(RecurrentCore):
     @property
     def has_sequence_kernel(self) -> bool:
         return True
-
-    def cpu_training_path(self, batch: int, steps: int) -> str:
-        # oneDNN's time grows faster than T; the sequence-level layer's linearly (auto_path)
-        return "trace" if steps >= 400 and batch >= 64 else "fused"
 
     def _seq_layer(self, x, layer, gates):
         h, c, acts = lstm_layer(
