@@ -29,6 +29,7 @@ import threading
 from pathlib import Path
 
 import torch
+from torch.utils._python_dispatch import is_in_torch_dispatch_mode
 
 from seqlab.models.fused_seq import CHUNK, LSTM_FULL, once_differentiable
 from seqlab.models.fused_seq import lstm_layer as python_lstm_layer
@@ -127,7 +128,15 @@ class _CppLSTMLayer(torch.autograd.Function):
 
 
 def _routable(x: torch.Tensor) -> bool:
-    return x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64)
+    """CPU float tensors, outside any Python dispatch mode: a mode (``FlopCounterMode``, a
+    tracer) sees only the ops dispatched from Python, and the compiled loop's products would
+    be hidden from it (the flop count of the trace path came out at half), so under one the
+    Python layer runs and every product is seen."""
+    return (
+        x.device.type == "cpu"
+        and x.dtype in (torch.float32, torch.float64)
+        and not is_in_torch_dispatch_mode()
+    )
 
 
 def lstm_layer(
