@@ -28,7 +28,7 @@ never took effect): √6 ≈ 2.45 times smaller than He. Why He: with torch's de
 residual block's convolution branch is much weaker than its identity path, so an output
 hears far inputs only faintly. For the default adding TCN (30 channels, kernel 7, 6 levels,
 T = 600) the mean |∂h_T/∂x_t| over channels fell about 200-fold from the last 100 inputs to
-the first 100 under torch's default, 5-fold under He; and the adding task at T = 600 needs
+the first 100 under torch's default, about 6-fold under He; and the adding task at T = 600 needs
 the first half. Measured (adding, 1 thread, seed 0, Adam 4e-3, batch 32, read-out N(0,
 0.01²), ``benchmarks/RESULTS.md``, "TCN on the adding problem"): at T = 200 the training
 MSE left chance at step ~550 with He and ~950 with torch's default. Earlier, at T = 20,
