@@ -63,10 +63,12 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
 # He-initialised weight-normed convolutions, read-out N(0, 0.01²): seqlab.models.newer,
 # seqlab.models.tcn), 3,500 steps, validation every 500. Measured (benchmarks/RESULTS.md,
 # "TCN on the adding problem", 1 thread, seed 0): at T = 200 the training MSE left chance at
-# step ~550 and reached 0.011 by step 1,000 (constant 4e-3); at T = 600 no variant tried
-# left chance within 800-1,600 steps, and the earlier 3,000-step constant-rate run ended at
-# test MSE 0.184. 3,500 steps is what fits in about 12 minutes at 2 threads on a quiet
-# 2-core Xeon (about 0.2 s per step): see RESULTS.md for whether that solves T = 600.
+# step ~550 and reached 0.011 by step 1,000 (constant 4e-3); at T = 600 the proxies stayed
+# at chance for 800-1,600 steps, while this default command left it by step 1,000
+# (validation MSE 0.018; 0.0048 at step 2,000): the plateau's length varies by seed. The
+# earlier 3,000-step constant-rate run with torch's conv init ended at test MSE 0.184.
+# 3,500 steps was meant to fit in about 12 minutes at 2 threads on a quiet 2-core Xeon
+# (about 0.2 s per step, not measured quiet); see RESULTS.md for what was measured.
 TASK_MODEL_DEFAULTS: dict[tuple[str, str], dict[str, Any]] = {
     ("adding", "tcn"): {
         "batch_size": 32,
