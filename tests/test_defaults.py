@@ -106,3 +106,33 @@ def test_text_defaults_build_exactly_the_measured_recipe():
     assert sum(v.numel() for v in sa.values()) == 3_278_651  # RESULTS.md's parameter count
     for k in sa:
         assert torch.equal(sa[k], sb[k]), k
+
+
+def test_adding_tcn_defaults_are_the_recipe_the_docs_state():
+    """seqlab.defaults / RESULTS.md "TCN on the adding problem": Adam (AdamW without decay)
+    4e-3, batch 32, no clipping, cosine to 0 over 3,500 steps, validation every 500; the TCN's
+    own 30 channels, kernel 7, 6 levels (receptive field 757 >= 600)."""
+    flat = apply_task_defaults({"task": "adding", "model": "tcn", "seq_len": 600})
+    cfg = TrainConfig.from_flat(flat)
+    assert (cfg.optimizer, cfg.weight_decay, cfg.lr, cfg.batch_size) == ("adamw", 0.0, 4e-3, 32)
+    assert (cfg.clip, cfg.schedule, cfg.warmup) == (None, "cosine", 0)
+    assert (cfg.steps, cfg.eval_every) == (3500, 500)
+    assert (cfg.hidden_size, cfg.levels, cfg.kernel_size, cfg.dropout) == (30, 6, 7, 0.0)
+    assert set(cfg.defaults_applied) == {
+        "batch_size",
+        "clip",
+        "eval_every",
+        "lr",
+        "schedule",
+        "steps",
+    }
+    given = apply_task_defaults({"task": "adding", "model": "tcn", "steps": 10})
+    assert given["steps"] == 10 and "steps" not in given["defaults_applied"]
+
+
+def test_train_help_shows_the_adding_tcn_defaults(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    for shown in ("3500", "cosine", "0.004", "32", "500"):
+        assert f"adding --model tcn: {shown}" in out, shown

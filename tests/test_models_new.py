@@ -144,6 +144,65 @@ def test_tcn_forward_matches_numpy_reference(float64):
     np.testing.assert_allclose(core(x).detach().numpy(), y_ref, rtol=1e-10, atol=1e-12)
 
 
+def test_tcn_weight_norm_forward_is_a_causal_conv_with_the_effective_weight(float64):
+    """conv1 with W = g·V/‖V‖ (per output channel, computed here by hand) equals F.conv1d
+    on the left-padded input."""
+    gen = torch.Generator().manual_seed(11)
+    conv = TCN(3, 4, levels=2, kernel_size=3, generator=gen).blocks[1].conv1  # dilation 2
+    g = conv.parametrizations.weight.original0.detach()  # (C, 1, 1)
+    v = conv.parametrizations.weight.original1.detach()  # (C, C_in, k)
+    w = g * v / v.pow(2).sum(dim=(1, 2), keepdim=True).sqrt()
+    x = torch.randn(2, 4, 15, generator=gen)  # (B, C_in, T)
+    ref = torch.nn.functional.conv1d(
+        torch.nn.functional.pad(x, ((3 - 1) * 2, 0)), w, conv.bias.detach(), dilation=2
+    )
+    torch.testing.assert_close(conv(x), ref, rtol=1e-12, atol=1e-12)
+    state = {k: t.clone() for k, t in conv.state_dict().items()}  # g and V, not W, are saved
+    assert set(state) == {
+        "bias",
+        "parametrizations.weight.original0",
+        "parametrizations.weight.original1",
+    }
+
+
+def test_tcn_convolutions_start_he_uniform_with_v_at_torchs_scale():
+    """W = √6·V ~ U(±√(6/fan_in)): std √(2/fan_in); V ~ U(±1/√fan_in); g = ‖W‖ per channel."""
+    core = TCN(64, 64, levels=2, kernel_size=7, generator=torch.Generator().manual_seed(12))
+    fan_in = 64 * 7
+    for name in ("conv1", "conv2"):
+        conv = getattr(core.blocks[1], name)
+        w, v = conv.weight.detach(), conv.parametrizations.weight.original1.detach()
+        assert w.abs().max() <= math.sqrt(6 / fan_in)
+        assert v.abs().max() <= 1 / math.sqrt(fan_in)
+        assert w.std().item() == pytest.approx(math.sqrt(2 / fan_in), rel=0.03)
+        torch.testing.assert_close(w, math.sqrt(6) * v)
+    assert core.blocks[0].downsample is None  # 64 -> 64: identity residual
+    small = TCN(2, 64, levels=1, kernel_size=7, generator=torch.Generator().manual_seed(13))
+    assert small.blocks[0].downsample.weight.std().item() == pytest.approx(0.01, rel=0.1)
+
+
+def test_tcn_read_out_starts_at_locuslab_scale_and_other_models_keep_torchs():
+    gen = torch.Generator().manual_seed(14)
+    tcn = build_model(ModelSpec("tcn", hidden_size=400), input_size=2, output_size=8, generator=gen)
+    assert tcn.head.weight.std().item() == pytest.approx(0.01, rel=0.05)
+    assert tcn.head.bias.abs().max() <= 1 / math.sqrt(400)  # the bias keeps torch's default
+    lstm = build_model(ModelSpec("lstm", hidden_size=400), input_size=2, output_size=8)
+    assert lstm.head.weight.abs().max() <= 1 / math.sqrt(400)
+    assert lstm.head.weight.std().item() == pytest.approx(1 / math.sqrt(3 * 400), rel=0.05)
+
+
+def test_tcn_weights_round_trip_through_safetensors(tmp_path):
+    from seqlab.checkpoint import load_weights, save_weights
+
+    spec = ModelSpec("tcn", hidden_size=6, levels=2, kernel_size=3)
+    a = build_model(spec, input_size=2, output_size=1, generator=torch.Generator().manual_seed(1))
+    b = build_model(spec, input_size=2, output_size=1, generator=torch.Generator().manual_seed(2))
+    save_weights(tmp_path / "w.safetensors", a.state_dict())
+    b.load_state_dict(load_weights(tmp_path / "w.safetensors"))
+    x = torch.randn(3, 9, 2)
+    torch.testing.assert_close(b(x), a(x), rtol=0, atol=0)
+
+
 # ----- Transformer ----------------------------------------------------------------------
 
 

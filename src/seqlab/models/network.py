@@ -27,10 +27,12 @@ class SeqModel(nn.Module):
     Parameters: ``embed.weight`` (V, E) ~ N(0, 1) (token inputs only); the core's, under
     ``core.`` with torch.nn's names (``core.weight_ih_l0`` …, ``core.layers.0.weight`` for
     the window MLP); ``head.weight`` (O, H) and ``head.bias`` (O,) ~ U(−1/√H, 1/√H), as
-    nn.Linear. With ``head="adaptive"`` (large vocabularies) the head is an adaptive
-    softmax (``seqlab.models.adaptive``) whose outputs are log-probabilities — valid logits
-    too, so evaluation and prediction treat both alike; training calls ``loss``, which then
-    skips the (B, T, V) output.
+    nn.Linear, except that a core with a ``readout_std`` attribute (the TCN's 0.01) gets
+    ``head.weight`` ~ N(0, readout_std²), drawn after torch's default. With
+    ``head="adaptive"`` (large vocabularies) the head is an adaptive softmax
+    (``seqlab.models.adaptive``) whose outputs are log-probabilities — valid logits too, so
+    evaluation and prediction treat both alike; training calls ``loss``, which then skips
+    the (B, T, V) output.
 
     The embedding and the head are drawn from ``generator`` (the global RNG when ``None``),
     after the core, which the caller built first.
@@ -57,6 +59,9 @@ class SeqModel(nn.Module):
             self.head = build(AdaptiveSoftmax, core.output_size, output_size, generator=generator)
         elif head == "linear":
             self.head = build(nn.Linear, core.output_size, output_size, generator=generator)
+            std = getattr(core, "readout_std", None)  # a core may ask for its own read-out init
+            if std is not None:
+                nn.init.normal_(self.head.weight, 0.0, std, generator=generator)
         else:
             raise ValueError(f"unknown head {head!r}; choose linear or adaptive")
         self.output_size = output_size

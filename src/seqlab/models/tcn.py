@@ -16,13 +16,24 @@ depends on inputs t − r + 1 … t, with the receptive field (two convolutions 
 The weights of conv1 and conv2 are weight-normalised, W = g · V / ‖V‖ (norm per output
 channel), with ``torch.nn.utils.parametrizations.weight_norm``; the 1×1 convolution is not.
 
-Initialisation as locuslab/TCN in effect ran: conv1 and conv2 keep torch's default
-U(−1/√fan_in, 1/√fan_in) (g = ‖V‖ at the start; their ``init_weights`` sets N(0, 0.01²), but
-the old ``weight_norm`` recomputes the weight from g and V before every forward, so that
-assignment never took effect), the 1×1 convolution N(0, 0.01²), biases torch's default.
-Measured (adding T = 20, 24 channels, 3 levels, batch 32, AdamW 3e-3, seed 0): with the
-default init the training MSE fell from 0.17 to 0.024 in 400 steps; with N(0, 0.01²) on the
-weight-normed convolutions it stayed at 0.16–0.17.
+Initialisation. conv1 and conv2: V ~ U(−1/√fan_in, 1/√fan_in) (torch's default, fan_in =
+C_in·k) and g = √6 ‖V‖, so that W = √6 V ~ U(−√(6/fan_in), √(6/fan_in)) is He (Kaiming)
+uniform for ReLU, while V keeps torch's scale (Adam's steps on V are sized relative to it);
+biases torch's default U(−1/√fan_in, 1/√fan_in); the 1×1 convolution N(0, 0.01²) (locuslab/
+TCN's). The read-out that ``SeqModel`` puts on a TCN starts at N(0, 0.01²)
+(``readout_std``, locuslab/TCN's). locuslab/TCN in effect ran torch's default U(−1/√fan_in,
+1/√fan_in) on conv1 and conv2 (its ``init_weights`` sets N(0, 0.01²), but the old
+``weight_norm`` recomputes the weight from g and V before every forward, so that assignment
+never took effect): √6 ≈ 2.45 times smaller than He. Why He: with torch's default each
+residual block's convolution branch is much weaker than its identity path, so an output
+hears far inputs only faintly. For the default adding TCN (30 channels, kernel 7, 6 levels,
+T = 600) the mean |∂h_T/∂x_t| over channels fell about 200-fold from the last 100 inputs to
+the first 100 under torch's default, about 6-fold under He; and the adding task at T = 600 needs
+the first half. Measured (adding, 1 thread, seed 0, Adam 4e-3, batch 32, read-out N(0,
+0.01²), ``benchmarks/RESULTS.md``, "TCN on the adding problem"): at T = 200 the training
+MSE left chance at step ~550 with He and ~950 with torch's default. Earlier, at T = 20,
+N(0, 0.01²) on the weight-normed convolutions stayed at chance for 400 steps where torch's
+default solved it: small is worse, not better.
 
 Parameters of block i (``blocks.{i}.``): ``conv1.parametrizations.weight.original0`` g
 (C, 1, 1), ``….original1`` V (C, C_in, k), ``conv1.bias`` (C,); the same for ``conv2`` with
@@ -40,7 +51,8 @@ from torch import nn
 from torch.nn.utils import skip_init
 from torch.nn.utils.parametrizations import weight_norm
 
-INIT_STD = 0.01  # locuslab/TCN: the 1×1 convolution ~ N(0, 0.01²)
+INIT_STD = 0.01  # locuslab/TCN: the 1×1 convolution and the read-out ~ N(0, 0.01²)
+HE_GAIN = math.sqrt(6.0)  # He uniform's bound √(6/fan_in) over torch's default 1/√fan_in
 
 
 def receptive_field(kernel_size: int, levels: int) -> int:
@@ -81,7 +93,9 @@ class TemporalBlock(nn.Module):
         for conv in (self.conv1, self.conv2):
             nn.init.kaiming_uniform_(conv.weight, a=math.sqrt(5), generator=generator)
             _uniform_bias(conv, generator)
-            weight_norm(conv)  # g = ‖V‖, V = W: the initial weight is unchanged
+            weight_norm(conv)  # g = ‖V‖, V = W
+            with torch.no_grad():  # W = √6 V: He uniform, while V keeps torch's scale
+                conv.parametrizations.weight.original0.mul_(HE_GAIN)
         self.downsample = skip_init(nn.Conv1d, n_in, n_out, 1) if n_in != n_out else None
         if self.downsample is not None:
             nn.init.normal_(self.downsample.weight, 0.0, INIT_STD, generator=generator)
@@ -104,6 +118,8 @@ def _uniform_bias(conv: nn.Conv1d, generator: torch.Generator | None) -> None:
 
 class TCN(nn.Module):
     """``levels`` residual blocks of ``hidden_size`` channels, dilations 1, 2, 4, …"""
+
+    readout_std = INIT_STD  # SeqModel draws the linear read-out's weight from N(0, 0.01²)
 
     def __init__(
         self,
