@@ -215,6 +215,9 @@ def test_graph_depth_of_ffnn_is_constant_and_none_beyond_the_window():
     assert depths[0] == depths[1] == depths[2] is not None
     assert graph_depth(model, 9) is None
     assert gradient_path_length(model, 9) is None
+    # its hidden layers (the first a convolution over the window) and the read-out, any T
+    deep = model64("ffnn", window=8, layers=2)
+    assert [gradient_path_length(deep, T) for T in (2, 8)] == [3, 3]
 
 
 @pytest.mark.parametrize("name", ["rnn", "lstm", "gru"])

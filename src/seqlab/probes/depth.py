@@ -15,8 +15,9 @@ batch of one random sequence, with x_0 as its own leaf tensor, and walk
 
 * :func:`graph_depth` — the number of autograd nodes on the longest path;
 * :func:`gradient_path_length` — the largest number of matrix-product nodes
-  (``MmBackward``, ``AddmmBackward`` …) on any path: recurrent products plus the input
-  projection and the read-out.
+  (``MmBackward``, ``AddmmBackward`` …, and ``ConvolutionBackward``: a convolution is a
+  product over its window, as the window MLP's first layer) on any path: recurrent
+  products plus the input projection and the read-out.
 
 Both walks are iterative with memoised longest paths (the graph is a DAG), so T = 1000
 is fine. An FFNN whose window of k steps does not reach x_0 (T > k) cannot see it, and
@@ -38,7 +39,7 @@ from seqlab.probes.gradients import unroll
 
 __all__ = ["graph_depth", "gradient_path_length", "longest_path"]
 
-MATMUL = re.compile(r"^(Mm|Addmm|Bmm|Baddbmm|Mv|Addmv|Matmul|Linear)Backward")
+MATMUL = re.compile(r"^(Mm|Addmm|Bmm|Baddbmm|Mv|Addmv|Matmul|Linear|Convolution)Backward")
 
 
 def _core_input_size(model: SeqModel) -> int:
