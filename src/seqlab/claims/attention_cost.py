@@ -171,17 +171,26 @@ def _growth(name: str, est: dict, interval: bool) -> Part:
     return Part(name, "inconclusive", text)
 
 
+def _recall(rows: list[dict]) -> Part:
+    """Supported if the interval's lower end is above chance at every distance, refuted if
+    at none."""
+    text = ", ".join(f"d={r['distance']}: {fmt(r['accuracy'])}" for r in rows)
+    text += f" (chance {rows[0]['chance']:.3g})"
+    above = [r["accuracy"]["lo"] > r["chance"] for r in rows]
+    if all(above):
+        return Part("recall", "supported", text)
+    if not any(above):
+        return Part("recall", "refuted", text)
+    return Part("recall", "inconclusive", text)
+
+
 def decide(evidence: dict) -> Decision:
     rows, c = evidence["recall"], evidence["cost"]
     if not rows or len(c["rows"]) < 2:
         return inconclusive("recall or the cost at two lengths was not measured")
-    text = ", ".join(f"d={r['distance']}: {fmt(r['accuracy'])}" for r in rows)
-    above = [r["accuracy"]["lo"] > r["chance"] for r in rows]
-    verdict = "supported" if all(above) else "refuted" if not any(above) else "inconclusive"
-    recall = Part("recall", verdict, f"{text} (chance {rows[0]['chance']:.3g})")
     m = c["memory_exponent"]
     return from_parts(
-        recall,
+        _recall(rows),
         _growth("time ∝ T²", c["time_exponent"], interval=True),
         _growth("memory ∝ T²", {"mean": m, "lo": m, "hi": m}, interval=False),
     )
