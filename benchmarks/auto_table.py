@@ -22,7 +22,6 @@ import os
 import platform
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,31 +39,14 @@ def cpu_name() -> str:
 
 
 def measure_cell(model: str, B: int, T: int, H: int, I: int, rounds: int, seconds: float):
-    """Median ms of one forward+backward per path, in this process at its thread count."""
-    import torch
+    """Median ms of one forward+backward per path, in this process at its thread count
+    (``paths.time_paths``, the paths grid's timing loop)."""
+    from paths import time_paths
 
     from seqlab.models import GRU, LSTM
 
-    torch.manual_seed(0)
-    core = (LSTM if model == "lstm" else GRU)(I, H, 1)
-    x = torch.randn(B, T, I, requires_grad=True)
-
-    def step(path: str) -> None:
-        core(x, path=path).sum().backward()
-
-    for path in ("fused", "trace", "fused", "trace"):  # warm-up (and the extension's load)
-        step(path)
-    t = time.perf_counter()
-    step("fused")
-    n = max(1, int(seconds / max(time.perf_counter() - t, 1e-6)))
-    times: dict[str, list[float]] = {"fused": [], "trace": []}
-    for _ in range(rounds):
-        for path in times:
-            t = time.perf_counter()
-            for _ in range(n):
-                step(path)
-            times[path].append((time.perf_counter() - t) / n)
-    return {f"{p}_ms": round(sorted(v)[rounds // 2] * 1e3, 4) for p, v in times.items()}
+    times = time_paths(LSTM if model == "lstm" else GRU, B, H, I, T, rounds, seconds)
+    return {f"{p}_ms": round(v * 1e3, 4) for p, v in times.items()}
 
 
 def run_cell(cell: dict, rounds: int, seconds: float) -> dict:

@@ -22,8 +22,12 @@ BATCHES = (20, 64)
 HIDDEN = (64, 128, 256, 512)
 
 
-def time_paths(cls, B: int, H: int, I: int, T: int, rounds: int = 5) -> dict[str, float]:
-    """Median seconds of one forward+backward per path."""
+def time_paths(
+    cls, B: int, H: int, I: int, T: int, rounds: int = 5, seconds: float | None = None
+) -> dict[str, float]:
+    """Median seconds of one forward+backward per path, fused and trace interleaved in
+    ``rounds``; each timing repeats the step for about ``seconds`` (measured on one fused
+    step), or for ~0.1 s by a FLOP guess when ``None``."""
     torch.manual_seed(0)
     core = cls(I, H, 1)
     x = torch.randn(B, T, I, requires_grad=True)
@@ -31,9 +35,14 @@ def time_paths(cls, B: int, H: int, I: int, T: int, rounds: int = 5) -> dict[str
     def step(path: str) -> None:
         core(x, path=path).sum().backward()
 
-    for path in ("fused", "trace", "fused", "trace"):  # warm-up
+    for path in ("fused", "trace", "fused", "trace"):  # warm-up (and the extension's load)
         step(path)
-    n = max(1, int(2e8 / (B * T * H * H * 8)))  # ~0.1 s per timing
+    if seconds is None:
+        n = max(1, int(2e8 / (B * T * H * H * 8)))
+    else:
+        t = time.perf_counter()
+        step("fused")
+        n = max(1, int(seconds / max(time.perf_counter() - t, 1e-6)))
     times: dict[str, list[float]] = {"fused": [], "trace": []}
     for _ in range(rounds):
         for path in times:
