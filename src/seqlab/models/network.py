@@ -105,11 +105,13 @@ class SeqModel(nn.Module):
         (``last_output``) gets ``y``, ``mask`` of that step only (``last_only``). Anything
         else is returned whole."""
         r = getattr(self.core, "receptive_field", None)
-        if r is None or x.shape[1] <= r or bool(mask[:, :-1].any()):
+        if r is None or bool(mask[:, :-1].any()):
             return x, y, mask, False
+        if x.shape[1] > r:
+            x, y, mask = x[:, -r:], y[:, -r:], mask[:, -r:]
         if hasattr(self.core, "last_output"):
-            return x[:, -r:], y[:, -1:], mask[:, -1:], True
-        return x[:, -r:], y[:, -r:], mask[:, -r:], False
+            return x, y[:, -1:], mask[:, -1:], True
+        return x, y, mask, False
 
     def loss(
         self, x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor, kind: str, path: str = "auto"
