@@ -140,7 +140,17 @@ def _forgets(ev):
     assert {r["model"] for r in ev["recall"]} == {"rnn", "lstm", "gru"}
     assert set(ev["forgetting"]) == {"rnn", "lstm", "gru"}
     assert all(interval(r["mse"]) for r in ev["adding"])
+    assert _beside(ev["beside (not in the rule): every model per distance"])
     return all(interval(r["accuracy"]) and number(r["chance"]) for r in ev["recall"])
+
+
+def _beside(rows):
+    """The newer models shown beside a rule: every family the suite trains on recall, each
+    row an interval with its parameter count."""
+    families = {r["family"] for r in rows}
+    assert {"recurrent", "window MLP", "dilated TCN", "causal Transformer"} <= families
+    assert any(r["model"] == "mingru" for r in rows)
+    return all(interval(r["accuracy"]) and number(r["params"]) and r["seeds"] for r in rows)
 
 
 def _gates(ev):
@@ -173,6 +183,7 @@ def _costlier(ev):
 
 def _payoff(ev):
     rows = [ev[h][m] for h in ("long", "short") for m in ("lstm", "ffnn")]
+    assert _beside(ev["beside (not in the rule): every model per distance"])
     return all(
         interval(r["accuracy"]) and number(r["ms_per_step"]) and interval(r["ms_per_step_interval"])
         for r in rows

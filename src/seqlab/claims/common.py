@@ -197,12 +197,14 @@ def band(ests: list[dict | None]) -> dict[str, list]:
     return {"y": [e["mean"] for e in xs], "lo": [e["lo"] for e in xs], "hi": [e["hi"] for e in xs]}
 
 
-def recall_figure(runs: Runs, with_ffnn: bool) -> Figure:
+def recall_figure(runs: Runs, with_ffnn: bool, extra: tuple[str, ...] = ()) -> Figure:
     """Recall accuracy vs distance d (log axis), one line per model through its measured
     grid points (markers; 95% bands over seeds), chance and the halfway level dashed; with
-    ``with_ffnn`` the window FFNNs too, each window k marked."""
+    ``with_ffnn`` the window FFNNs too, each window k marked; ``extra``: more distance-sweep
+    models (the min-RNNs), where the suite trained them."""
     p = runs.profile
     labels = ([f"ffnn-k{k}" for k in p.windows] if with_ffnn else []) + list(RECURRENT)
+    labels += list(extra)
     series, chance = {}, None
     for label in labels:
         sw = runs.sweep(plan.recall_key(label, p), p.distances)
@@ -224,6 +226,75 @@ def recall_figure(runs: Runs, with_ffnn: bool) -> Figure:
         hlines=marks,
         vlines={f"k={k}": k for k in p.windows} if with_ffnn else None,
     )
+
+
+MIN_RNNS = ("mingru", "minlstm")  # trained on the recall sweep's range by parallel-recurrence
+
+
+def all_models_at(runs: Runs, distances: tuple[int, ...]) -> list[dict[str, Any]]:
+    """Every model's recall accuracy and parameters at each d of ``distances`` where it was
+    measured, for claims about the LSTM and the window MLP to show the newer models beside
+    their own (not part of their rules): the LSTM, RNN and GRU and the min-RNNs from their
+    distance sweeps (the min-RNNs: parallel-recurrence's runs, at the seeds it trains), the
+    window MLPs of the profile's windows, the shallowest TCN whose receptive field covers d
+    (tcn-sees-far's runs) and the Transformer (attention-cost's), both trained at d alone.
+    Rows ``{"distance", "model", "family", "accuracy": est, "params", "seeds"}``."""
+    from seqlab.claims import tcn_sees_far  # the TCN's sizes (that module imports this one)
+    from seqlab.models.tcn import receptive_field
+
+    p, rows = runs.profile, []
+
+    def add(d: int, model: str, family: str, est: dict | None, prefix: str, n: int) -> None:
+        r = runs.first(prefix)
+        if est is not None and r is not None:
+            rows.append(
+                {
+                    "distance": d,
+                    "model": model,
+                    "family": family,
+                    "accuracy": est,
+                    "params": r["params"],
+                    "seeds": n,
+                }
+            )
+
+    sweeps = {m: runs.sweep(plan.recall_key(m, p), p.distances) for m in (*RECURRENT, *MIN_RNNS)}
+    sweeps |= {
+        f"ffnn-k{k}": runs.sweep(plan.recall_key(f"ffnn-k{k}", p), p.distances) for k in p.windows
+    }
+    k_tcn = tcn_sees_far.sizes(p)["kernel"]
+    for d in distances:
+        for label, sw in sweeps.items():
+            row = next((r for r in sw["rows"] if r["distance"] == d), None) if sw else None
+            family = (
+                "window MLP"
+                if label.startswith("ffnn")
+                else ("parallel-scan recurrence" if label in MIN_RNNS else "recurrent")
+            )
+            if row is not None:
+                add(
+                    d,
+                    label,
+                    family,
+                    row["accuracy"],
+                    plan.recall_key(label, p),
+                    len(row["per_seed"]),
+                )
+        covering = [L for L in tcn_sees_far.levels(p) if receptive_field(k_tcn, L) >= d]
+        if covering:
+            L, prefix = min(covering), f"recall/tcn-L{min(covering)}/d{d}"
+            name = f"tcn L={L} (r={receptive_field(k_tcn, L)})"
+            add(d, name, "dilated TCN", runs.accuracy(prefix), prefix, len(runs.seeds(prefix)))
+        prefix = f"recall/transformer/d{d}"
+        add(
+            d,
+            "transformer",
+            "causal Transformer",
+            runs.accuracy(prefix),
+            prefix,
+            len(runs.seeds(prefix)),
+        )
+    return rows
 
 
 # ----- parts several claims decide ----------------------------------------------------------

@@ -8,7 +8,9 @@ chance, with a bootstrap interval); the adding problem at length T (test MSE aga
 
 Evidence: ``{"recall": [{"model", "distance", "accuracy": est, "chance"}], "forgetting":
 {model: forgetting distance}, "adding": [{"model", "seq_len", "mse": est, "baseline",
-"solved (MSE < 0.01)"}]}``. Figure: recall accuracy vs d of the recurrent models.
+"solved (MSE < 0.01)"}], and beside them (not read by the rule) the min-RNNs' forgetting
+distances and every model per fixed distance (``common.all_models_at``)}``. Figure: recall
+accuracy vs d of the recurrent models and the min-RNNs.
 """
 
 from __future__ import annotations
@@ -17,7 +19,15 @@ from matplotlib.figure import Figure
 
 from seqlab.claims import plan
 from seqlab.claims.base import Claim, Decision, from_parts, inconclusive
-from seqlab.claims.common import Runs, drifts, keeps_longer, recall_figure
+from seqlab.claims.common import (
+    MIN_RNNS,
+    Runs,
+    all_models_at,
+    drifts,
+    fixed_distances,
+    keeps_longer,
+    recall_figure,
+)
 from seqlab.models import RECURRENT
 
 CLAIM = Claim(
@@ -74,8 +84,21 @@ def evidence(runs: Runs) -> tuple[dict, Figure]:
                     "solved (MSE < 0.01)": est["mean"] < SOLVED_MSE,
                 }
             )
-    ev = {"recall": recall, "forgetting": forgetting, "adding": adding}
-    return ev, recall_figure(runs, with_ffnn=False)
+    newer = {}  # beside the rule: the min-RNNs' forgetting distances, every model per d
+    for m in MIN_RNNS:
+        sweep = runs.sweep(plan.recall_key(m, p), p.distances)
+        if sweep is not None:
+            newer[m] = sweep["forgetting"]
+    ev = {
+        "recall": recall,
+        "forgetting": forgetting,
+        "adding": adding,
+        "beside (not in the rule): min-RNN forgetting": newer,
+        "beside (not in the rule): every model per distance": all_models_at(
+            runs, fixed_distances(p)
+        ),
+    }
+    return ev, recall_figure(runs, with_ffnn=False, extra=MIN_RNNS)
 
 
 def decide(evidence: dict) -> Decision:
