@@ -73,6 +73,11 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--seconds", type=float, default=0.1, help="about this long per timing")
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep --out's cells of the models not measured now (each marked with its source)",
+    )
     ap.add_argument("--cell", help=argparse.SUPPRESS)  # worker: measure one cell, print JSON
     args = ap.parse_args()
     if args.cell:
@@ -101,15 +106,25 @@ def main() -> None:
                             print(json.dumps(row), flush=True)
                             cells.append(row)
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    grid = ", ".join(f"{d} {getattr(args, d)}" for d in ("B", "T", "H", "I", "threads"))
+    kept = []
+    if args.merge and args.out.exists():
+        old = json.loads(args.out.read_text())
+        kept = [
+            {**c, "source": c.get("source", old.get("label", "unmeasured"))}
+            for c in old["cells"]
+            if c["model"] not in args.models
+        ]
     table = {
         "source": f"measured by benchmarks/auto_table.py, {now}: one fresh process per cell, "
-        f"{args.rounds} interleaved rounds, median",
+        f"{args.rounds} interleaved rounds, median; {', '.join(args.models)} over {grid}"
+        + (f"; {len(kept)} cells of other models kept with their own source" if kept else ""),
         "label": f"measured {now}",
         "measured": True,
         "trace_layer": lstm_ext.implementation(),
         "torch": torch.__version__,
         "machine": f"{cpu_name()}, {os.cpu_count()} CPUs",
-        "cells": cells,
+        "cells": cells + kept,
     }
     dump_table(table, args.out)
     print(f"wrote {args.out} ({len(cells)} cells)")

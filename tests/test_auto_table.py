@@ -104,6 +104,27 @@ def test_the_script_measures_a_tiny_grid_and_writes_a_table_auto_can_read(tmp_pa
         assert at.lookup(c["model"], 50, 900, 64, 9, 2, table)[0] == c["path"]  # nearest
 
 
+def test_a_partial_measurement_merges_and_keeps_the_other_models_cells_with_their_source(
+    tmp_path,
+):
+    out = tmp_path / "table.json"
+    seeded = {"model": "gru", "B": 2, "T": 3, "H": 4, "I": 1, "threads": 1, "path": "trace"}
+    at.dump_table({"label": "seeded here", "measured": False, "cells": [seeded]}, out)
+    args = ["--threads", "1", "--B", "2", "--T", "3", "--H", "4", "--I", "1", "--rounds", "1"]
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "auto_table.py"), *args]
+        + ["--models", "lstm", "--seconds", "0.005", "--out", str(out), "--merge"],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    table = json.loads(out.read_text())
+    assert [c["model"] for c in table["cells"]] == ["lstm", "gru"]
+    assert "fused_ms" in table["cells"][0] and table["cells"][1]["source"] == "seeded here"
+    path, reason = at.lookup("gru", 2, 3, 4, 1, 1, table)
+    assert path == "trace" and "seeded here" in reason
+
+
 @pytest.mark.parametrize("path", ["auto", "trace"])
 def test_result_json_records_which_path_the_run_took_and_why(tmp_path, path):
     flat = {"task": "adding", "model": "lstm", "steps": 2, "seq_len": 12, "path": path}

@@ -73,8 +73,8 @@ def lookup(
     where = ", ".join(f"{d}={cell[d]}" for d in DIMS)
     if "fused_ms" in cell and "trace_ms" in cell:
         why = f"fused {cell['fused_ms']:.3g} ms, trace {cell['trace_ms']:.3g} ms"
-    else:
-        why = table.get("label", "unmeasured")
+    else:  # a seeded cell: its own source (kept by a partial measurement) or the table's
+        why = cell.get("source") or table.get("label", "unmeasured")
     return cell["path"], f"auto table cell {where} ({why})"
 
 
