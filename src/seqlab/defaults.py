@@ -67,7 +67,10 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
 # left chance by step 1,000 (validation MSE 0.018) and flattened at 0.0037 (test 0.0032) as
 # its rate ran out. 10,000 steps fit because the adding loss reads the last step only and
 # the TCN computes it alone (``TCN.last_output``: block i on every 2^i-th step), about 3.5×
-# cheaper per step than the whole sequence at T = 600.
+# cheaper per step than the whole sequence at T = 600. The default command at T = 600
+# (2026-12-03, 2 threads, quiet 2-core Intel Xeon, seed 0): test MSE 6.2e-5 (validation
+# 5.3e-5; locuslab/TCN's Table 1: 5.8e-5) in 10 min 42 s of wall time, 0.063 s per step;
+# validation 0.020 / 0.0022 / 0.00059 / 0.00014 at steps 1,000 / 3,000 / 5,000 / 7,000.
 TASK_MODEL_DEFAULTS: dict[tuple[str, str], dict[str, Any]] = {
     ("adding", "tcn"): {
         "batch_size": 32,

@@ -16,8 +16,8 @@ read-out started at N(0, 0.01²), which the TCN's read-out now does: ``models/tc
 its He-initialised convolutions). On ``adding`` the trainer also takes locuslab/TCN's recipe
 (Adam 4e-3, batch 32, no clipping) with a cosine schedule over 10,000 steps
 (``seqlab.defaults.TASK_MODEL_DEFAULTS``); the loss reads the last step only, which the TCN
-computes alone (``TCN.last_output``). What the default command reaches at T = 600 is in
-RESULTS.md, "TCN on the adding problem".
+computes alone (``TCN.last_output``). At T = 600 the default command reached test MSE
+6.2e-5 in 10 min 42 s on 2 quiet cores (RESULTS.md, "TCN on the adding problem").
 
 ``reach(spec)`` is how many of the most recent inputs one output can see (the receptive
 field of a TCN, the context of a Transformer, the window of an FFNN; None for recurrent
