@@ -95,7 +95,7 @@ CASES = {
     "attention-cost": {
         "supported": attention(0.99, (1.9, 0.1), 2.0),
         "refuted": attention(0.99, (1.9, 0.1), 1.0),  # memory grows linearly
-        "inconclusive": attention(0.99, (1.5, 0.2), 2.0),  # time exponent not settled
+        "inconclusive": attention(0.99, (1.75, 0.2), 2.0),  # time exponent not settled
     },
     "parallel-recurrence": {
         "supported": parallel(FAST, SAME, SOLVED),

@@ -36,6 +36,12 @@ from seqlab.models import ModelSpec
 from seqlab.probes import activation_memory
 from seqlab.report import plots
 
+# "grows as T²": a fitted exponent within a quarter of 2. Was the midpoint 1.5 between T¹
+# and T²; the time exponent on this CPU sits at 1.38-1.49, and with the threshold at 1.5 the
+# time part flipped between refuted and inconclusive from run to run (issue 15). Changed
+# after seeing that, to a band that reads the claim as stated (T², not "faster than T").
+QUADRATIC_BAND = 1.75
+
 CLAIM = Claim(
     id="attention-cost",
     title="A causal Transformer recalls at any distance in its context, at O(T²) cost",
@@ -46,15 +52,15 @@ CLAIM = Claim(
     rule=(
         "Three parts. Recall: supported if the Transformer is above chance (lower end of the "
         "95% interval above chance) at every distance, refuted if at none. Time and memory: "
-        "supported if the fitted exponent of T (its interval, for time) lies above 1.5, the "
-        "midpoint between linear and quadratic growth; refuted if it lies below 1.5; "
-        "otherwise inconclusive. The claim is supported only if all three parts are, "
+        f"supported if the fitted exponent of T (its interval, for time) lies above "
+        f"{QUADRATIC_BAND}, within a quarter of quadratic growth; refuted if it lies below "
+        f"{QUADRATIC_BAND} (growth clearly slower than T²); otherwise inconclusive. "
+        "The claim is supported only if all three parts are, "
         "refuted if any part is."
     ),
 )
 
 H, HEADS, B, D = 32, 4, 2, 8  # the timed Transformer: hidden, heads, batch, input size
-QUADRATIC_VS_LINEAR = 1.5  # the exponent midway between T¹ and T²
 # what depends on this machine's timing (``seqlab.suite.run``): the times and their exponent
 TIMING_DEPENDENT = ("cost.rows.*.seq_ms", "cost.time_exponent")
 TIMING_PARTS = ("time ∝ T²",)
@@ -164,9 +170,9 @@ def evidence(runs: Runs) -> tuple[dict, Figure]:
 
 def _growth(name: str, est: dict, interval: bool) -> Part:
     text = f"exponent {fmt(est) if interval else format(est['mean'], '.3g')} (T² is 2, T is 1)"
-    if est["lo"] > QUADRATIC_VS_LINEAR:
+    if est["lo"] > QUADRATIC_BAND:
         return Part(name, "supported", text)
-    if est["hi"] < QUADRATIC_VS_LINEAR:
+    if est["hi"] < QUADRATIC_BAND:
         return Part(name, "refuted", text)
     return Part(name, "inconclusive", text)
 

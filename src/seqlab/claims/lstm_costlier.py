@@ -24,6 +24,14 @@ from seqlab.params import count_params, hidden_for_params
 from seqlab.probes import activation_memory, flops_per_step
 from seqlab.report import plots
 
+# "more time": at least this fraction of the RNN's time per step more. A margin, not 0: the
+# two fused training steps are within a few percent of each other on this CPU, and a rule at
+# 0 flipped between two fresh quick runs (LSTM − RNN 0.001 [−0.004, 0.006] ms, then 0.007
+# [0.004, 0.010]); a margin keeps the verdict off a boundary that timing noise can cross.
+# Chosen after seeing that flip (issue 15's "effects far from the threshold"); 10% is the
+# smallest slow-down a user would notice in a training run's time.
+MORE_TIME = 0.10
+
 CLAIM = Claim(
     id="lstm-costlier",
     title="An LSTM costs more per step than an RNN",
@@ -37,7 +45,8 @@ CLAIM = Claim(
         "if both ratios LSTM / RNN lie in [3, 5] (the shared output layer keeps them below 4), "
         "refuted if both are ≤ 1; (2) more time per training step: supported if the 95% "
         "interval of LSTM − RNN forward+backward time per step (over interleaved repetitions) "
-        "lies above 0, refuted if below 0; (3) more memory held for backpropagation: supported "
+        f"lies above {MORE_TIME:.0%} of the RNN's time, refuted if it lies below it (the LSTM "
+        "is not measurably that much slower); (3) more memory held for backpropagation: supported "
         "if the measured activation memory is larger, else refuted. Otherwise inconclusive. "
         "Equal-parameter-count costs are reported beside it."
     ),
@@ -150,8 +159,12 @@ def decide(evidence: dict) -> Decision:
         size = Part(PARTS[0], "inconclusive", text + f", not all within [{lo}, {hi}]")
 
     diff = difference(lstm["fwd_bwd_ms"], rnn["fwd_bwd_ms"])
-    text = f"LSTM {fmt(lstm['fwd_bwd_ms'])} ms vs RNN {fmt(rnn['fwd_bwd_ms'])} ms per time step"
-    v = "supported" if diff["lo"] > 0 else "refuted" if diff["hi"] < 0 else "inconclusive"
+    margin = MORE_TIME * rnn["fwd_bwd_ms"]["mean"]
+    text = (
+        f"LSTM {fmt(lstm['fwd_bwd_ms'])} ms vs RNN {fmt(rnn['fwd_bwd_ms'])} ms per time step; "
+        f"LSTM − RNN {fmt(diff)} against the margin {margin:.3g} ({MORE_TIME:.0%} of the RNN's)"
+    )
+    v = "supported" if diff["lo"] > margin else "refuted" if diff["hi"] < margin else "inconclusive"
     time = Part(PARTS[1], v, text)
 
     mem = lstm["activation_bytes"] / rnn["activation_bytes"]
