@@ -67,7 +67,11 @@ def test_the_seeded_table_keeps_the_rule_measured_at_one_thread():
     for threads in (1, 2, 4):
         for B, T, want in ((64, 400, "trace"), (64, 399, "fused"), (63, 1000, "fused"),
                            (128, 5000, "trace"), (8, 10, "fused"), (64, 35, "fused")):  # fmt: skip
-            assert LSTM(2, 64).cpu_training_choice(B, T, threads)[0] == want, (B, T, threads)
+            if threads > 1:  # the 2-thread bench measured the trace layer slower: fused
+                want = "fused"
+            path, reason = LSTM(2, 64).cpu_training_choice(B, T, threads)
+            assert path == want, (B, T, threads)
+            assert threads == 1 or "2-thread bench" in reason
         assert GRU(2, 64).cpu_training_choice(64, 100, threads)[0] == "trace"
 
 
