@@ -238,63 +238,40 @@ def all_models_at(runs: Runs, distances: tuple[int, ...]) -> list[dict[str, Any]
     distance sweeps (the min-RNNs: parallel-recurrence's runs, at the seeds it trains), the
     window MLPs of the profile's windows, the shallowest TCN whose receptive field covers d
     (tcn-sees-far's runs) and the Transformer (attention-cost's), both trained at d alone.
-    Rows ``{"distance", "model", "family", "accuracy": est, "params", "seeds"}``."""
+    Rows ``{"distance", "model", "family", "accuracy": est, "params", "seeds"}``, by d."""
     from seqlab.claims import tcn_sees_far  # the TCN's sizes (that module imports this one)
     from seqlab.models.tcn import receptive_field
 
     p, rows = runs.profile, []
 
-    def add(d: int, model: str, family: str, est: dict | None, prefix: str, n: int) -> None:
-        r = runs.first(prefix)
-        if est is not None and r is not None:
+    def add(d: int, model: str, family: str, est: dict | None, prefix: str, seeds: int) -> None:
+        if est is not None and (r := runs.first(prefix)) is not None:
             rows.append(
-                {
-                    "distance": d,
-                    "model": model,
-                    "family": family,
-                    "accuracy": est,
-                    "params": r["params"],
-                    "seeds": n,
-                }
-            )
+                {"distance": d, "model": model, "family": family, "accuracy": est,
+                 "params": r["params"], "seeds": seeds}
+            )  # fmt: skip
 
-    sweeps = {m: runs.sweep(plan.recall_key(m, p), p.distances) for m in (*RECURRENT, *MIN_RNNS)}
-    sweeps |= {
-        f"ffnn-k{k}": runs.sweep(plan.recall_key(f"ffnn-k{k}", p), p.distances) for k in p.windows
+    families = {m: "recurrent" for m in RECURRENT} | {
+        m: "parallel-scan recurrence" for m in MIN_RNNS
     }
-    k_tcn = tcn_sees_far.sizes(p)["kernel"]
-    for d in distances:
-        for label, sw in sweeps.items():
-            row = next((r for r in sw["rows"] if r["distance"] == d), None) if sw else None
-            family = (
-                "window MLP"
-                if label.startswith("ffnn")
-                else ("parallel-scan recurrence" if label in MIN_RNNS else "recurrent")
-            )
-            if row is not None:
-                add(
-                    d,
-                    label,
-                    family,
-                    row["accuracy"],
-                    plan.recall_key(label, p),
-                    len(row["per_seed"]),
-                )
-        covering = [L for L in tcn_sees_far.levels(p) if receptive_field(k_tcn, L) >= d]
+    families |= {f"ffnn-k{k}": "window MLP" for k in p.windows}
+    for label, family in families.items():  # the distance sweeps, read at each d they cover
+        prefix = plan.recall_key(label, p)
+        sweep = runs.sweep(prefix, p.distances)
+        for r in sweep["rows"] if sweep else ():
+            if r["distance"] in distances:
+                add(r["distance"], label, family, r["accuracy"], prefix, len(r["per_seed"]))
+    k = tcn_sees_far.sizes(p)["kernel"]
+    for d in distances:  # the runs trained at one d
+        covering = [L for L in tcn_sees_far.levels(p) if receptive_field(k, L) >= d]
+        fixed = {"transformer": ("causal Transformer", f"recall/transformer/d{d}")}
         if covering:
-            L, prefix = min(covering), f"recall/tcn-L{min(covering)}/d{d}"
-            name = f"tcn L={L} (r={receptive_field(k_tcn, L)})"
-            add(d, name, "dilated TCN", runs.accuracy(prefix), prefix, len(runs.seeds(prefix)))
-        prefix = f"recall/transformer/d{d}"
-        add(
-            d,
-            "transformer",
-            "causal Transformer",
-            runs.accuracy(prefix),
-            prefix,
-            len(runs.seeds(prefix)),
-        )
-    return rows
+            L = min(covering)
+            name = f"tcn L={L} (r={receptive_field(k, L)})"
+            fixed = {name: ("dilated TCN", f"recall/tcn-L{L}/d{d}")} | fixed
+        for name, (family, prefix) in fixed.items():
+            add(d, name, family, runs.accuracy(prefix), prefix, len(runs.seeds(prefix)))
+    return sorted(rows, key=lambda row: row["distance"])  # stable: models keep their order
 
 
 # ----- parts several claims decide ----------------------------------------------------------
