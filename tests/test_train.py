@@ -235,6 +235,52 @@ def test_early_stopping_keeps_and_tests_the_best_weights(tmp_path):
     assert test == r["value"]
 
 
+def test_stop_at_a_perfect_score_keeps_the_weights_of_the_whole_run(tmp_path):
+    """A window covering the cue reaches validation accuracy 1 within a few checks; the run
+    stopped there keeps the same weights and test value as the run of all the steps (the
+    trainer keeps only strictly better checks: nothing beats 1)."""
+    flat = {
+        "task": "recall",
+        "model": "ffnn",
+        "window": 4,
+        "distance": 2,
+        "variant": "symbols",
+        "lead": 6,
+        "classes": 4,
+        "steps": 200,
+        "lr": 1e-2,
+        **TINY,
+        "hidden_size": 16,
+        "batch_size": 32,
+        "eval_every": 10,
+        "eval_size": 64,
+    }
+    whole = run_config(flat, str(tmp_path))
+    assert whole["valid_value"] == 1.0 and whole["stopped"] == "steps"
+    stopped = run_config({**flat, "stop_at": 1.0}, str(tmp_path))
+    assert stopped["stopped"] == "stop_at" and stopped["steps"] == whole["best_step"] < 200
+    assert stopped["value"] == whole["value"] and stopped["best_step"] == whole["best_step"]
+    weights = [
+        load_weights(rundir.run_dir(TrainConfig.from_flat(f), tmp_path) / rundir.WEIGHTS)
+        for f in (flat, {**flat, "stop_at": 1.0})
+    ]
+    assert weights[0].keys() == weights[1].keys()
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+
+
+def test_stop_at_reads_the_metric_direction_and_leaves_old_run_ids_alone(tmp_path):
+    flat = {"task": "adding", "model": "rnn", "steps": 6, **TINY}
+    r = run_config({**flat, "stop_at": 1e9}, str(tmp_path))  # any MSE is <= 1e9
+    assert r["stopped"] == "stop_at" and r["steps"] == TINY["eval_every"]
+    r = run_config({**flat, "stop_at": -1.0}, str(tmp_path))  # no MSE is <= -1
+    assert r["stopped"] == "steps" and r["steps"] == 6
+    plain = TrainConfig.from_flat(flat)
+    assert "stop_at" not in plain.to_dict()  # unset: the id is the one from before the option
+    assert plain.run_id() != TrainConfig.from_flat({**flat, "stop_at": 1.0}).run_id()
+    with pytest.raises(ConfigError, match="--stop-at: must be a finite number"):
+        TrainConfig.from_flat({**flat, "stop_at": float("nan")})
+
+
 # ----- learning (seconds each) -------------------------------------------------------
 
 

@@ -36,6 +36,9 @@ DEVICES = ("auto", "cpu", "cuda")
 #: ``--path`` values: the recurrent forward paths the trainer may use (not the depth
 #: probe's ``loop``, see ``seqlab.models._recurrent.FORWARD_PATHS``).
 TRAIN_PATHS = ("auto", "fused", "trace")
+#: trainer options added after runs were first stored: left out of the config (and so of the
+#: run id) while unset, so the ids of runs without them stay valid
+LATER_OPTIONS = ("stop_at",)
 # Task options that name files: stored absolute so the run id does not depend on the cwd.
 PATH_OPTIONS = ("data",)
 
@@ -91,6 +94,11 @@ class TrainConfig(_ModelOptions):
     patience: int | None = option(
         None, "Stop after N checks without improvement (default: never stop early)."
     )
+    stop_at: float | None = option(
+        None,
+        "Stop at the first check whose validation value reaches N (an accuracy >= N; a "
+        "loss, MSE or perplexity <= N). Default: train all the steps.",
+    )
     checkpoint_every: int | None = option(
         None, "Also checkpoint every N steps (default: at checks only)."
     )
@@ -133,6 +141,10 @@ class TrainConfig(_ModelOptions):
             raise bad("warmup", f"must be >= 0, got {self.warmup}")
         if self.max_seconds is not None and not self.max_seconds > 0:
             raise bad("max_seconds", f"must be > 0, got {self.max_seconds}")
+        if self.stop_at is not None and not math.isfinite(self.stop_at):
+            raise bad(
+                "stop_at", f"must be a finite number, got {self.stop_at}", "E.g. --stop-at 1."
+            )
         one_of(
             self,
             {
@@ -192,7 +204,7 @@ class TrainConfig(_ModelOptions):
         d = asdict(self)
         d["task_options"] = dict(sorted(self.task_options.items()))
         d["defaults_applied"] = list(self.defaults_applied)
-        for name in NEWER_OPTIONS:  # unset (other models): left out, so run ids stay as before
+        for name in (*NEWER_OPTIONS, *LATER_OPTIONS):  # unset: left out, so ids stay as before
             if d[name] is None:
                 del d[name]
         return d

@@ -6,7 +6,8 @@ Per step: a batch from ``task.train_batch(B, generator)``, ``model.loss`` (the m
 loss), backward, global-norm clipping, AdamW (or SGD) with the scheduled learning rate. Every
 ``eval_every`` steps (and at the last step): validation over ``task.eval_batches("valid")``
 with ``MetricSums``; the best-validation weights are saved (``weights.safetensors``) and a
-checkpoint written; ``patience`` evaluations without improvement stop early. At the end the
+checkpoint written; ``patience`` evaluations without improvement stop early, and so does
+the first evaluation that reaches ``stop_at`` (``stopped: "stop_at"``). At the end the
 best weights are scored on the test split and ``result.json`` is written — last.
 
 Determinism: three random streams, each seeded from the config's seed. The initial weights
@@ -169,7 +170,7 @@ class TrainerState:
     best_value: float | None = None  # best validation value so far
     best_step: int | None = None
     bad_evals: int = 0  # evaluations since the last improvement (patience)
-    stopped: str = "steps"  # or "early_stopping", "max_seconds"
+    stopped: str = "steps"  # or "early_stopping", "stop_at", "max_seconds"
     history: list[dict[str, Any]] = field(default_factory=list)  # one row per evaluation
     loss_sum: float = 0.0  # training loss since the last evaluation
     loss_n: int = 0
@@ -278,6 +279,10 @@ class _Run:
         if better:
             st.best_value, st.best_step, st.bad_evals = value, st.step, 0
             save_weights(self.folder / rundir.WEIGHTS, self.model.state_dict())
+            if cfg.stop_at is not None and (
+                value >= cfg.stop_at if task.higher_is_better else value <= cfg.stop_at
+            ):
+                st.stopped = "stop_at"
         else:
             st.bad_evals += 1
             if cfg.patience is not None and st.bad_evals >= cfg.patience:
