@@ -57,7 +57,13 @@ class Runs:
 
     results: Results
     profile: Profile
+    jobs: int = 1  # worker processes an evidence builder may use (``map``)
     _by_distance: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def map(self, fn: Any, *iterables: Any) -> list[Any]:
+        """``list(map(fn, *iterables))``, in ``jobs`` worker processes at 1 thread each when
+        ``jobs`` > 1 (``fn`` a module-level function; the numbers are those of the loop)."""
+        return parallel_map(fn, self.jobs, *iterables)
 
     def seeds(self, prefix: str) -> list[dict]:
         return [
@@ -103,12 +109,7 @@ class Runs:
             for k, grid in wanted.items()
             if k in self.results and (self.results[k]["run_dir"], grid) not in self._by_distance
         ]
-        if jobs <= 1 or len(todo) <= 1:
-            done = [accuracy_by_distance(r, grid) for r, grid in todo]
-        else:
-            ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(min(jobs, len(todo)), ctx, initializer=_one_thread) as pool:
-                done = list(pool.map(accuracy_by_distance, *zip(*todo, strict=True)))
+        done = parallel_map(accuracy_by_distance, jobs, [r for r, _ in todo], [g for _, g in todo])
         for (r, grid), acc in zip(todo, done, strict=True):
             self._by_distance[(r["run_dir"], grid)] = acc
 
@@ -156,6 +157,18 @@ def accuracy_by_distance(r: dict, distances: tuple[int, ...]) -> dict[int, dict]
 
 def _one_thread() -> None:
     torch.set_num_threads(1)
+
+
+def parallel_map(fn: Any, jobs: int, *iterables: Any) -> list[Any]:
+    """``list(map(fn, *iterables))`` in ``jobs`` spawned worker processes at 1 thread each
+    (in this process when ``jobs`` <= 1 or there is at most one item)."""
+    args = [list(it) for it in iterables]
+    n = len(args[0]) if args else 0
+    if jobs <= 1 or n <= 1:
+        return list(map(fn, *args))
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(min(jobs, n), ctx, initializer=_one_thread) as pool:
+        return list(pool.map(fn, *args))
 
 
 def trained_model(r: dict) -> tuple[Any, torch.nn.Module, Any]:

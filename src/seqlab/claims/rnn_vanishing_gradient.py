@@ -133,38 +133,54 @@ def _interval(values: list[float]) -> dict:
     return mean_interval(values, "seeds")
 
 
+def _measure_run(r: dict, init: bool, grad_batches: int) -> dict[str, Any]:
+    """``_measure`` on run ``r``'s kept weights (``init``: on its initial weights), with
+    ``grad_batches`` training batches drawn from a fixed seed; also the task's T and the
+    run's clipping. Module-level, so ``Runs.map`` can run it in a worker process."""
+    cfg, model, task = trained_model(r)
+    if init:
+        model = init_model(cfg, task)
+    g = torch.Generator().manual_seed(12345)
+    batches = [task.train_batch(BATCH, g) for _ in range(grad_batches)]
+    return {**_measure(model, batches, task.kind), "T": task.seq_len, "clip": cfg.clip}
+
+
 def evidence(runs: Runs) -> tuple[dict, Figure]:
     p = runs.profile
     d = p.long_distance
+    cells = [
+        (m, stage, steps, r)
+        for m in (*RECURRENT, "rnn-noclip")
+        for stage, steps, prefix in _stages(runs, m, d)
+        for r in runs.seeds(prefix)
+    ]  # every (model, stage, seed) is measured independently: in runs.jobs processes
+    measured = runs.map(
+        _measure_run,
+        [r for *_, r in cells],
+        [stage == "init" for _, stage, _, _ in cells],
+        [p.grad_batches] * len(cells),
+    )
     rows, curves, T = [], {}, None
-    for m in (*RECURRENT, "rnn-noclip"):
-        for stage, steps, prefix in _stages(runs, m, d):
-            per_seed = []
-            for r in runs.seeds(prefix):
-                cfg, model, task = trained_model(r)
-                if stage == "init":
-                    model = init_model(cfg, task)
-                g = torch.Generator().manual_seed(12345)
-                batches = [task.train_batch(BATCH, g) for _ in range(p.grad_batches)]
-                per_seed.append(_measure(model, batches, task.kind))
-                T, clip = task.seq_len, cfg.clip
-            if not per_seed:
-                continue
-            rows.append(
-                {
-                    "model": m,
-                    "stage": stage,
-                    "steps": steps,
-                    "rate": _interval([s["rate"] for s in per_seed]),
-                    "per_seed": [s["rate"] for s in per_seed],
-                    "r2": float(np.mean([s["r2"] for s in per_seed])),
-                    "hidden_rate": _interval([s["hidden_rate"] for s in per_seed]),
-                    "jacobian": _interval([s["jacobian"] for s in per_seed]),
-                    "spectral_radius": _interval([s["spectral_radius"] for s in per_seed]),
-                    "clipping": clip or None,
-                }
-            )
-            curves[(m, stage)] = np.mean([s["curve"] for s in per_seed], axis=0)
+    groups: dict[tuple[str, str], tuple[int | None, list[dict]]] = {}
+    for (m, stage, steps, _), s in zip(cells, measured, strict=True):
+        groups.setdefault((m, stage), (steps, []))[1].append(s)
+        T = s["T"]
+    for (m, stage), (steps, per_seed) in groups.items():
+        rows.append(
+            {
+                "model": m,
+                "stage": stage,
+                "steps": steps,
+                "rate": _interval([s["rate"] for s in per_seed]),
+                "per_seed": [s["rate"] for s in per_seed],
+                "r2": float(np.mean([s["r2"] for s in per_seed])),
+                "hidden_rate": _interval([s["hidden_rate"] for s in per_seed]),
+                "jacobian": _interval([s["jacobian"] for s in per_seed]),
+                "spectral_radius": _interval([s["spectral_radius"] for s in per_seed]),
+                "clipping": per_seed[-1]["clip"] or None,
+            }
+        )
+        curves[(m, stage)] = np.mean([s["curve"] for s in per_seed], axis=0)
     ev = {
         "distance": d,
         "seq_len": T,

@@ -78,6 +78,13 @@ def plan_runs(p: Profile) -> tuple[dict[str, dict], dict[str, set[str]], list[st
     return plan, needs, notes
 
 
+def longest_first(plan: dict[str, dict]) -> list[dict]:
+    """The planned configs, those with more training steps first (ties in plan order): the
+    long runs start early instead of leaving one worker alone at the end. The order
+    changes no result, only the wall time."""
+    return sorted(plan.values(), key=lambda flat: -int(flat.get("steps") or 0))
+
+
 def decide_claim(module: ModuleType, runs: Runs, out: Path) -> tuple[dict, str | None]:
     """The claim's results entry, and the traceback when its experiment broke (then the
     entry holds ``"verdict": "error"``: a broken builder never votes)."""
@@ -147,9 +154,8 @@ def _decide_all(
     failed: set[str],
     notes: list[str],
     out: Path,
-    jobs: int | None,
 ) -> tuple[list[dict], list[str]]:
-    """Every claim's results entry (the distance sweeps evaluated ahead, in ``jobs``
+    """Every claim's results entry (the distance sweeps evaluated ahead, in ``runs.jobs``
     processes), and the errors; tracebacks go to ``notes``."""
     runs.prefetch_distances(
         {
@@ -157,7 +163,7 @@ def _decide_all(
             for key, flat in plan.items()
             if flat["task"] == "recall" and "-" in str(flat.get("distance"))
         },
-        jobs or default_jobs(len(plan)),
+        runs.jobs,
     )
     claims, errors = [], []
     for cid, module in CLAIMS.items():
@@ -198,7 +204,7 @@ def run_suite(
     notes = [p.cuts, *notes] if p.cuts else notes
     _log(f"profile {p.name}: {len(plan)} training runs, output in {out}")
     sweep = run_sweep(
-        list(plan.values()), out / "runs", executor=executor, jobs=jobs, address=address,
+        longest_first(plan), out / "runs", executor=executor, jobs=jobs, address=address,
         progress=progress,
     )  # fmt: skip
     by_dir = {Path(o.run_dir).name: o for o in sweep.runs if o.run_dir}
@@ -213,7 +219,7 @@ def run_suite(
             notes.append(f"run {key} failed: {o.error if o else 'not run'}")
     _log(f"{sweep.executed} runs trained, {sweep.skipped} reused, {sweep.failed} failed")
 
-    runs = Runs(R, p)
+    runs = Runs(R, p, jobs=jobs or default_jobs(len(plan)))
     # The evidence runs at EVIDENCE_THREADS: its probes are small batches, and a 2-thread
     # team that gets one core spins. Measured 2026-12-03: rnn-vanishing-gradient took 38 s
     # at 2 threads with the machine otherwise near idle, and had not finished after 8
@@ -221,7 +227,7 @@ def run_suite(
     threads = torch.get_num_threads()
     torch.set_num_threads(EVIDENCE_THREADS)
     try:
-        claims, errors = _decide_all(p, runs, plan, needs, failed, notes, out, jobs)
+        claims, errors = _decide_all(p, runs, plan, needs, failed, notes, out)
     finally:
         torch.set_num_threads(threads)
 
