@@ -285,13 +285,21 @@ def test_memory_pays_off_turns_on_the_measured_time(runs, monkeypatch, ms, verdi
     assert module.decide(ev).verdict == verdict
 
 
-@pytest.mark.parametrize("lstm_ms,verdict", [(3.0, "supported"), (0.5, "refuted")])
-def test_lstm_costlier_turns_on_the_measured_time(runs, monkeypatch, lstm_ms, verdict):
+@pytest.mark.parametrize("lstm_s,verdict", [(3.0, "supported"), (1.02, "refuted")])
+def test_lstm_costlier_turns_on_the_training_runs_time(runs, monkeypatch, lstm_s, verdict):
+    """The time part reads the adding runs' time per step (seconds set here: the RNN's 1 s
+    per run, the LSTM's ``lstm_s`` ± 1%), not the layer probe (set the other way round)."""
     module = CLAIMS["lstm-costlier"]
-    ms = {"ffnn": 1.0, "rnn": 1.0, "gru": 2.0, "lstm": lstm_ms}
+    ms = {"ffnn": 1.0, "rnn": 3.0, "gru": 2.0, "lstm": 1.0}  # the probe: LSTM faster
     monkeypatch.setattr(module, "interleaved_ms", _fake_timer(ms))
-    ev, _ = module.evidence(runs)
-    assert module.decide(ev).verdict == verdict
+    timed = dict(runs.results)
+    for i, seed in enumerate(runs.profile.seeds):
+        for m, s in (("rnn", 1.0), ("lstm", lstm_s), ("gru", 2.0)):
+            key = f"adding/{m}/s{seed}"
+            timed[key] = {**timed[key], "train_seconds": s * (1 + 0.01 * (i - 1))}
+    ev, _ = module.evidence(Runs(timed, runs.profile))
+    assert ev["training_ms_per_step"]["lstm"]["mean"] > 0
+    assert module.decide(ev).parts[1].verdict == verdict
 
 
 def test_every_builder_output_gets_a_verdict(built):

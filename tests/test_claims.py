@@ -175,13 +175,16 @@ def words(lstm: dict, rnn: dict, ffnn_beyond: float = 0.25, corpus=None) -> dict
 
 
 def costs(lstm_ms: float, rnn_ms: float) -> dict:
+    """Training steps of ``lstm_ms`` and ``rnn_ms``; the bare layer probe the other way round
+    (the rule must not read it)."""
     row = {"params": 1, "flops_per_step": 1, "activation_bytes": 1}
     return {
         "equal_hidden": [
-            {**row, "model": "lstm", "fwd_bwd_ms": est(lstm_ms, 0.01), "flops_per_step": 4,
+            {**row, "model": "lstm", "fwd_bwd_ms": est(rnn_ms, 0.01), "flops_per_step": 4,
              "activation_bytes": 4, "params": 4},
-            {**row, "model": "rnn", "fwd_bwd_ms": est(rnn_ms, 0.01)},
-        ]
+            {**row, "model": "rnn", "fwd_bwd_ms": est(lstm_ms, 0.01)},
+        ],
+        "training_ms_per_step": {"lstm": est(lstm_ms, 0.01), "rnn": est(rnn_ms, 0.01)},
     }  # fmt: skip
 
 
@@ -458,9 +461,10 @@ CONTRADICTIONS = [
         _both(("equal_hidden.0.params", 1), ("equal_hidden.0.flops_per_step", 1)),
         "refuted",
     ),
-    ("lstm-costlier", "more time", _set("equal_hidden.0.fwd_bwd_ms", est(0.1, 0.01)), "refuted"),
+    ("lstm-costlier", "more time", _set("training_ms_per_step.lstm", est(0.1, 0.01)), "refuted"),
     # within 10% of the RNN's time: not "more time" in the claim's sense
-    ("lstm-costlier", "more time", _set("equal_hidden.0.fwd_bwd_ms", est(0.205, 0.001)), "refuted"),
+    ("lstm-costlier", "more time", _set("training_ms_per_step.lstm", est(0.205, 0.001)), "refuted"),
+    ("lstm-costlier", "more time", _set("training_ms_per_step", {}), "inconclusive"),
     ("lstm-costlier", "more memory", _set("equal_hidden.0.activation_bytes", 1), "refuted"),
     (
         "memory-pays-off",

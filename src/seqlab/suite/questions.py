@@ -122,13 +122,16 @@ def _blind(blind: dict) -> str:
 
 
 def _lstm_vs_rnn_cost(cost: dict) -> str | None:
-    rows = {r["model"]: r for r in cost["evidence"].get("equal_hidden") or []}
-    if "lstm" not in rows or "rnn" not in rows:
+    ev = cost["evidence"]
+    rows = {r["model"]: r for r in ev.get("equal_hidden") or []}
+    training = ev.get("training_ms_per_step") or {}
+    if "lstm" not in rows or "rnn" not in rows or "lstm" not in training or "rnn" not in training:
         return None
     l, r = rows["lstm"], rows["rnn"]
+    tl, tr = training["lstm"], training["rnn"]
     time = _by_sign(
-        l["fwd_bwd_ms"],
-        r["fwd_bwd_ms"],
+        tl,
+        tr,
         "the LSTM was slower",
         "the LSTM was faster",
         "the two were not distinguishable in time",
@@ -137,9 +140,8 @@ def _lstm_vs_rnn_cost(cost: dict) -> str | None:
         f"At the same hidden size ({l['hidden']}) an LSTM has "
         f"{l['params'] / r['params']:.1f}× the parameters and "
         f"{l['flops_per_step'] / r['flops_per_step']:.1f}× the FLOPs of a plain RNN; "
-        f"a training step took {l['fwd_bwd_ms']['mean']:.3g} ms vs "
-        f"{r['fwd_bwd_ms']['mean']:.3g} ms per time step on this machine, so {time} "
-        f"{_verdict(cost)}."
+        f"a training step on the adding problem took {tl['mean']:.3g} ms vs "
+        f"{tr['mean']:.3g} ms on this machine, so {time} {_verdict(cost)}."
     )
 
 
