@@ -155,11 +155,11 @@ def alice(p: Profile) -> dict[str, dict]:
 
 
 def adding(p: Profile) -> dict[str, dict]:
-    """The adding problem at length ``p.adding_len``: RNN, LSTM, GRU."""
+    """The adding problem at length ``p.adding_len``: the models of ``p.adding_models``."""
     return {
         f"adding/{m}/s{seed}": _run(p, "adding", m, seed, p.adding_steps, seq_len=p.adding_len)
         for seed in p.seeds
-        for m in RECURRENT
+        for m in p.adding_models
     }
 
 

@@ -41,6 +41,7 @@ class Profile:
     # adding problem
     adding_len: int
     adding_steps: int
+    adding_models: tuple[str, ...]  # the recurrent models trained on it (RNN and LSTM decide)
     # LSTM ablations on recall at this distance (fixed d, T = d + 2)
     ablation_distance: int
     # real text (KJV and fortunes-de) for the next-word claim, and its context probe
@@ -106,6 +107,7 @@ QUICK = Profile(
     alice_steps=400,
     adding_len=50,
     adding_steps=1000,
+    adding_models=("rnn", "lstm"),
     ablation_distance=30,
     text_corpora=("kjv", "fortunes-de"),
     text_seeds=(0,),
@@ -126,8 +128,10 @@ QUICK = Profile(
         "Quick is cut to fit minutes on 2 CPU cores: every model trains the same 400 steps on "
         "recall and Alice (the plain RNN was often still improving at its last check, so its "
         "forgetting distance is what this budget gives it), the recall grid stops at d = 50, "
-        "the adding problem runs 1,000 steps at T = 50, the text models are small (64 units) "
-        "and see 120,000 tokens for 400 steps (under-trained by design: next-word-context's "
+        "the adding problem runs 1,000 steps at T = 50 for the RNN and the LSTM (the GRU's "
+        "three adding runs, a tenth of quick's training time, are left to full), the text "
+        "models are small (64 units) and see 120,000 tokens for 400 steps (under-trained by "
+        "design: next-word-context's "
         "text parts then say so), Fashion-MNIST uses 12,000 images, the TCN and Transformer "
         "recall runs use 32 channels and 300 steps, and the min-RNNs' accuracy runs use the "
         "first seed only. The full profile trains longer on wider grids."
@@ -179,6 +183,7 @@ PROFILES: dict[str, Profile] = {
         alice_steps=1500,
         adding_len=100,
         adding_steps=3000,
+        adding_models=("rnn", "lstm", "gru"),
         ablation_distance=40,
         text_limit=None,
         text_hidden=200,
