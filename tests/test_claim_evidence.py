@@ -285,20 +285,21 @@ def test_memory_pays_off_turns_on_the_measured_time(runs, monkeypatch, ms, verdi
     assert module.decide(ev).verdict == verdict
 
 
-@pytest.mark.parametrize("lstm_s,verdict", [(3.0, "supported"), (1.02, "refuted")])
-def test_lstm_costlier_turns_on_the_training_runs_time(runs, monkeypatch, lstm_s, verdict):
-    """The time part reads the adding runs' time per step (seconds set here: the RNN's 1 s
-    per run, the LSTM's ``lstm_s`` ± 1%), not the layer probe (set the other way round)."""
+@pytest.mark.parametrize("ratio,verdict", [(1.5, "supported"), (1.02, "refuted")])
+def test_lstm_costlier_turns_on_the_timed_training_step(runs, monkeypatch, ratio, verdict):
+    """The time part reads the interleaved training-step ratio, not the layer probe (set the
+    other way round here) nor the runs' own seconds."""
     module = CLAIMS["lstm-costlier"]
-    ms = {"ffnn": 1.0, "rnn": 3.0, "gru": 2.0, "lstm": 1.0}  # the probe: LSTM faster
-    monkeypatch.setattr(module, "interleaved_ms", _fake_timer(ms))
-    timed = dict(runs.results)
-    for i, seed in enumerate(runs.profile.seeds):
-        for m, s in (("rnn", 1.0), ("lstm", lstm_s)):
-            key = f"adding/{m}/s{seed}"
-            timed[key] = {**timed[key], "train_seconds": s * (1 + 0.01 * (i - 1))}
-    ev, _ = module.evidence(Runs(timed, runs.profile))
-    assert ev["training_ms_per_step"]["lstm"]["mean"] > 0
+    monkeypatch.setattr(
+        module, "interleaved_ms", _fake_timer({"ffnn": 1, "rnn": 3, "gru": 2, "lstm": 1})
+    )
+    real = module.training_step_ratio(runs.profile)
+    assert set(real["ms"]) == {"lstm", "rnn"} and real["rounds"] == module.TRAIN_ROUNDS
+    assert 0 < real["ratio"]["lo"] <= real["ratio"]["mean"] <= real["ratio"]["hi"]
+    fake = {**real, "ratio": {"mean": ratio, "lo": ratio - 0.01, "hi": ratio + 0.01, "n": 15}}
+    monkeypatch.setattr(module, "training_step_ratio", lambda p: fake)
+    ev, _ = module.evidence(runs)
+    assert ev["training_step"] is fake
     assert module.decide(ev).parts[1].verdict == verdict
 
 

@@ -36,7 +36,7 @@ def costlier(lstm_ms: float) -> dict:
 
     return {
         "equal_hidden": [row("lstm", 400, 4000, 0.2), row("rnn", 100, 1000, 0.2)],
-        "training_ms_per_step": {"lstm": est(lstm_ms, 0.01), "rnn": est(0.2, 0.01)},
+        "training_step": {"ms": {"lstm": est(lstm_ms, 0.01), "rnn": est(0.2, 0.01)}},
     }
 
 

@@ -124,7 +124,7 @@ def _blind(blind: dict) -> str:
 def _lstm_vs_rnn_cost(cost: dict) -> str | None:
     ev = cost["evidence"]
     rows = {r["model"]: r for r in ev.get("equal_hidden") or []}
-    training = ev.get("training_ms_per_step") or {}
+    training = (ev.get("training_step") or {}).get("ms") or {}
     if "lstm" not in rows or "rnn" not in rows or "lstm" not in training or "rnn" not in training:
         return None
     l, r = rows["lstm"], rows["rnn"]
