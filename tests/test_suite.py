@@ -197,3 +197,20 @@ def test_suite_report_opens_offline_in_chromium(smoke_report, tmp_path):
     results = json.loads((smoke_report / "results.json").read_text())
     expected = {c["id"]: c["verdict"] for c in results["claims"]}
     check_report(smoke_report / "report.html", expected, screenshot=tmp_path / "report.png")
+
+
+def test_a_finished_whole_run_stands_in_for_its_stopped_twin(tmp_path):
+    """A suite from before the recall runs stopped at accuracy 1 is reused: the whole run
+    kept the weights the stopped one would keep. Not for any other stop or metric."""
+    flat = {"task": "recall", "model": "lstm", "distance": 6, "steps": 40, "stop_at": 1.0}
+    twin = {k: v for k, v in flat.items() if k != "stop_at"}
+    plan = {"ok": flat, "partial": {**flat, "stop_at": 0.9}, "fresh": {**flat, "seed": 7}}
+    assert suite_run.reuse_whole_runs(plan, tmp_path) == plan  # nothing finished yet
+    for f, metric in ((twin, "accuracy"), ({**twin, "seed": 7}, "mse")):
+        folder = tmp_path / suite_run.run_id(f)
+        folder.mkdir()
+        (folder / "result.json").write_text(json.dumps({"metric": metric}))
+    reused = suite_run.reuse_whole_runs(plan, tmp_path)
+    assert reused["ok"] == twin
+    assert reused["partial"] == plan["partial"]  # 0.9: a later, better check could be kept
+    assert reused["fresh"] == plan["fresh"]  # its twin's metric is not an accuracy

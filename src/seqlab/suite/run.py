@@ -34,6 +34,7 @@ import numpy as np
 import torch
 
 import seqlab
+from seqlab import rundir
 from seqlab.claims import CLAIMS, ERROR, ClaimResult
 from seqlab.claims.base import error_entry
 from seqlab.claims.common import Runs
@@ -76,6 +77,32 @@ def plan_runs(p: Profile) -> tuple[dict[str, dict], dict[str, set[str]], list[st
                     raise RuntimeError(f"run {key} is planned twice with different configs")
                 needs[cid].add(key)
     return plan, needs, notes
+
+
+def reuse_whole_runs(plan: dict[str, dict], runs_dir: Path) -> dict[str, dict]:
+    """``plan`` with each run that stops at a perfect accuracy (``stop_at`` >= 1) replaced by
+    its twin without ``stop_at`` where that twin is finished in ``runs_dir`` (a suite from
+    before the recall runs stopped early). The twin trained all the steps, but the weights
+    it kept are the stopped run's: the trainer keeps only strictly better checks, so after
+    the first check at accuracy 1 nothing later is kept, and a twin that never reached 1
+    trained exactly what the stopped run would have. Its result says how long it trained."""
+    out = {}
+    for key, flat in plan.items():
+        stop_at = flat.get("stop_at")
+        twin = {k: v for k, v in flat.items() if k != "stop_at"}
+        if stop_at is not None and stop_at >= 1:
+            done = _finished(runs_dir / run_id(twin))
+            if done is not None and done.get("metric") == "accuracy":
+                flat = twin
+        out[key] = flat
+    return out
+
+
+def _finished(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / rundir.RESULT).read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def longest_first(plan: dict[str, dict]) -> list[dict]:
@@ -201,6 +228,7 @@ def run_suite(
     out = Path(out)
     t0 = time.perf_counter()
     plan, needs, notes = plan_runs(p)
+    plan = reuse_whole_runs(plan, out / "runs")
     notes = [p.cuts, *notes] if p.cuts else notes
     _log(f"profile {p.name}: {len(plan)} training runs, output in {out}")
     sweep = run_sweep(
