@@ -48,8 +48,9 @@ import math
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils import skip_init
 from torch.nn.utils.parametrizations import weight_norm
+
+from seqlab.models.init import construct
 
 INIT_STD = 0.01  # locuslab/TCN: the 1×1 convolution and the read-out ~ N(0, 0.01²)
 HE_GAIN = math.sqrt(6.0)  # He uniform's bound √(6/fan_in) over torch's default 1/√fan_in
@@ -87,16 +88,17 @@ class TemporalBlock(nn.Module):
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
-        # built without drawing (skip_init), then initialised from ``generator`` only
-        self.conv1 = skip_init(CausalConv1d, n_in, n_out, kernel_size, dilation=dilation)
-        self.conv2 = skip_init(CausalConv1d, n_out, n_out, kernel_size, dilation=dilation)
+        # built without drawing from the global RNG (construct), then initialised from
+        # ``generator`` only
+        self.conv1 = construct(CausalConv1d, n_in, n_out, kernel_size, dilation=dilation)
+        self.conv2 = construct(CausalConv1d, n_out, n_out, kernel_size, dilation=dilation)
         for conv in (self.conv1, self.conv2):
             nn.init.kaiming_uniform_(conv.weight, a=math.sqrt(5), generator=generator)
             _uniform_bias(conv, generator)
             weight_norm(conv)  # g = ‖V‖, V = W
             with torch.no_grad():  # W = √6 V: He uniform, while V keeps torch's scale
                 conv.parametrizations.weight.original0.mul_(HE_GAIN)
-        self.downsample = skip_init(nn.Conv1d, n_in, n_out, 1) if n_in != n_out else None
+        self.downsample = construct(nn.Conv1d, n_in, n_out, 1) if n_in != n_out else None
         if self.downsample is not None:
             nn.init.normal_(self.downsample.weight, 0.0, INIT_STD, generator=generator)
             _uniform_bias(self.downsample, generator)

@@ -39,7 +39,8 @@ import math
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils import skip_init
+
+from seqlab.models.init import construct
 
 MLP_RATIO = 4
 INIT_STD = 0.02
@@ -56,8 +57,8 @@ class CausalSelfAttention(nn.Module):
     def __init__(self, hidden_size: int, heads: int, context: int | None) -> None:
         super().__init__()
         self.heads, self.context = heads, context
-        self.qkv = skip_init(nn.Linear, hidden_size, 3 * hidden_size)
-        self.out = skip_init(nn.Linear, hidden_size, hidden_size)
+        self.qkv = construct(nn.Linear, hidden_size, 3 * hidden_size)
+        self.out = construct(nn.Linear, hidden_size, hidden_size)
 
     def forward(self, u: torch.Tensor) -> torch.Tensor:
         B, T, H = u.shape
@@ -78,9 +79,9 @@ class Block(nn.Module):
         self.attn = CausalSelfAttention(hidden_size, heads, context)
         self.ln2 = nn.LayerNorm(hidden_size)
         self.mlp = nn.Sequential(
-            skip_init(nn.Linear, hidden_size, MLP_RATIO * hidden_size),
+            construct(nn.Linear, hidden_size, MLP_RATIO * hidden_size),
             nn.GELU(),
-            skip_init(nn.Linear, MLP_RATIO * hidden_size, hidden_size),
+            construct(nn.Linear, MLP_RATIO * hidden_size, hidden_size),
         )
         self.drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
 
@@ -111,7 +112,7 @@ class Transformer(nn.Module):
             raise ValueError(f"context must be >= 1, got {context}")
         self.input_size, self.hidden_size = input_size, hidden_size
         self.num_layers, self.heads, self.context = layers, heads, context
-        self.in_proj = skip_init(nn.Linear, input_size, hidden_size)
+        self.in_proj = construct(nn.Linear, input_size, hidden_size)
         self.layers = nn.ModuleList(
             Block(hidden_size, heads, context, dropout) for _ in range(layers)
         )
