@@ -27,7 +27,11 @@ def test_the_faults_script_runs_a_trial_of_each_kind_and_reports_them(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     doc = json.loads(done.stdout)
     trials = doc["trials"]
-    assert len(trials["sigint"]) == 1 and len(trials["sigkill"]) == 1
+    # a signal drawn for after the run's end finds it finished ("finished first") and the
+    # script draws again, up to 3 times: exactly one must land during training
+    landed = [t for t in trials["sigint"] if t["ok"] is not None]
+    assert len(landed) == 1 and landed[0]["ok"], trials["sigint"]
+    assert len(trials["sigint"]) <= 3 and len(trials["sigkill"]) == 1
     assert trials["sigkill"][0]["previous_loads"] and trials["sigkill"][0]["identical"]
     assert trials["concurrent"][0]["trained"] == 1
     assert len(trials["bad_input"]) >= 20 and all(b["exit_code"] == 2 for b in trials["bad_input"])
