@@ -161,6 +161,18 @@ def _waiting(folder: Path, holder: dict[str, Any] | None) -> str:
     )
 
 
+def update(
+    model: torch.nn.Module, opt: torch.optim.Optimizer, loss: torch.Tensor, clip: float | None
+) -> None:
+    """The trainer's update from ``loss``: backward, global-norm clipping to ``clip`` (None:
+    off), the optimizer's step (``seqlab.claims.lstm_costlier`` times exactly this)."""
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    if clip:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    opt.step()
+
+
 @dataclass
 class TrainerState:
     """The trainer's progress, checkpointed and restored field by field (with the weights,
@@ -248,11 +260,7 @@ class _Run:
         value = loss.item()
         if not math.isfinite(value):
             raise TrainingDiverged(self._diverged_message(value, lr))
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if cfg.clip:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.clip)
-        self.opt.step()
+        update(self.model, self.opt, loss, cfg.clip)
         st.step += 1
         st.loss_sum += value
         st.loss_n += 1

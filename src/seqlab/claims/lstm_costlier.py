@@ -34,7 +34,7 @@ from seqlab.params import count_params, hidden_for_params
 from seqlab.probes import activation_memory, flops_per_step
 from seqlab.report import plots
 from seqlab.tasks import build_task
-from seqlab.train import init_model
+from seqlab.train import init_model, update
 
 # "more time": at least this fraction of the RNN's time per training step more. A margin, not
 # 0: a rule at 0 flipped between two fresh quick runs (issue 15's "effects far from the
@@ -190,7 +190,8 @@ def training_step_ratio(p: Profile) -> dict[str, Any]:
         cfg = TrainConfig.from_flat(flats[f"adding/{m}/s{p.seeds[0]}"])
         task = build_task(cfg.task, cfg.task_options, cfg.seed)
         model = init_model(cfg, task)
-        opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        make_opt = torch.optim.AdamW if cfg.optimizer == "adamw" else torch.optim.SGD  # as train
+        opt = make_opt(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         g = torch.Generator().manual_seed(cfg.seed)
         batches = [task.train_batch(cfg.batch_size, g) for _ in range(TRAIN_STEPS)]
         setups[m] = (cfg, model, opt, batches, task.kind)
@@ -199,12 +200,7 @@ def training_step_ratio(p: Profile) -> dict[str, Any]:
         cfg, model, opt, batches, kind = setups[m]
         t0 = time.perf_counter()
         for b in batches:
-            loss = model.loss(b.x, b.y, b.mask, kind, path=cfg.path)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if cfg.clip:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
-            opt.step()
+            update(model, opt, model.loss(b.x, b.y, b.mask, kind, path=cfg.path), cfg.clip)
         return 1000.0 * (time.perf_counter() - t0) / len(batches)
 
     threads = torch.get_num_threads()

@@ -91,18 +91,14 @@ def reuse_whole_runs(plan: dict[str, dict], runs_dir: Path) -> dict[str, dict]:
         stop_at = flat.get("stop_at")
         twin = {k: v for k, v in flat.items() if k != "stop_at"}
         if stop_at is not None and stop_at >= 1:
-            done = _finished(runs_dir / run_id(twin))
+            try:
+                done = rundir.read_result(runs_dir / run_id(twin))
+            except ValueError:  # a damaged result: not finished (the sweep redoes it)
+                done = None
             if done is not None and done.get("metric") == "accuracy":
                 flat = twin
         out[key] = flat
     return out
-
-
-def _finished(folder: Path) -> dict | None:
-    try:
-        return json.loads((folder / rundir.RESULT).read_text())
-    except (OSError, ValueError):
-        return None
 
 
 def longest_first(plan: dict[str, dict]) -> list[dict]:
