@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from seqlab.metrics import masked_loss
-from seqlab.models import GRU, LSTM, ModelSpec, build_model
+from seqlab.models import GRU, LSTM, ModelSpec, auto_table, build_model
 from seqlab.models._recurrent import auto_path
 from seqlab.models.fused_seq import CHUNK, gru_layer, lstm_layer
 from seqlab.models.lstm import VARIANT_BLOCKS
@@ -168,16 +168,23 @@ def test_lstm_layer_rejects_blocks_without_a_candidate():
         lstm_layer(torch.zeros(1, 1, 1), w, torch.zeros(2, 1), w[:, 0], w[:, 0], ("i", "f"))
 
 
-def test_auto_path_follows_the_measured_table_on_cpu():
-    x = torch.zeros(2, 3, 1)
-    assert auto_path(LSTM(1, 4), x) == "fused"  # oneDNN trains short LSTM batches faster
-    assert auto_path(LSTM(1, 4), torch.zeros(64, 400, 1)) == "trace"  # … but not long ones
-    assert auto_path(LSTM(1, 4), torch.zeros(32, 1000, 1)) == "fused"
-    assert auto_path(GRU(1, 4), x) == "trace"  # the sequence-level GRU is faster
-    for core in (LSTM(1, 4), GRU(1, 4)):
-        with torch.no_grad():
-            assert auto_path(core, x) == "fused"
-    assert auto_path(LSTM(1, 4, variant="cifg"), x) == "trace"  # no fused kernel to pick
+@pytest.mark.parametrize("threads", [1, 2])
+def test_auto_path_follows_the_measured_table_on_cpu(threads):
+    # the table's choice at this process's thread count (set here: tests run in any order)
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        for core, (B, T, I) in ((LSTM(1, 4), (2, 3, 1)), (LSTM(1, 4), (64, 400, 1)),
+                                (LSTM(1, 4), (32, 1000, 1)), (GRU(1, 4), (2, 3, 1))):  # fmt: skip
+            want = auto_table.lookup(core.auto_table_model, B, T, 4, I, threads)[0]
+            assert auto_path(core, torch.zeros(B, T, I)) == want
+        x = torch.zeros(2, 3, 1)
+        for core in (LSTM(1, 4), GRU(1, 4)):
+            with torch.no_grad():
+                assert auto_path(core, x) == "fused"  # inference: torch's fused kernel
+        assert auto_path(LSTM(1, 4, variant="cifg"), x) == "trace"  # no fused kernel to pick
+    finally:
+        torch.set_num_threads(before)
 
 
 @pytest.mark.slow

@@ -94,6 +94,36 @@ def test_compiled_layer_matches_the_python_layer_on_every_output_and_gradient(va
         close(a, b, f"d/d{name}")
 
 
+@pytest.mark.parametrize("variant", tuple(VARIANT_BLOCKS))
+def test_rows_split_across_two_threads_and_a_batch_first_gradient_give_the_same_numbers(variant):
+    # B·G·H large enough that each step's gate work is split into row blocks at 2 threads,
+    # and ∂L/∂h arriving as the time-major view of a batch-first gradient (strided rows)
+    compiled_or_skip()
+    g = torch.Generator().manual_seed(11)
+    T, B, D, H = CHUNK + 3, 200, 3, 32
+    blocks, cifg = VARIANT_BLOCKS[variant], variant == "cifg"
+    GH = len(blocks) * H
+    x = torch.randn(T, B, D, generator=g, dtype=F64, requires_grad=True)
+    params = [
+        torch.empty(shape, dtype=F64).uniform_(-1, 1, generator=g).requires_grad_()
+        for shape in ((GH, D), (GH, H), (GH,), (GH,))
+    ]
+    dy = torch.randn(B, T, H, generator=g, dtype=F64)  # batch-first, as a model's output
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        outs = []
+        for layer in (lstm_ext.lstm_layer, python_layer):
+            h, c, gates = layer(x, *params, blocks=blocks, cifg=cifg)
+            loss = (h.transpose(0, 1) * dy).sum()
+            outs.append((h, c, gates, *torch.autograd.grad(loss, [x, *params])))
+    finally:
+        torch.set_num_threads(before)
+    names = ("h", "c", "gates", "dx", "dweight_ih", "dweight_hh", "dbias_ih", "dbias_hh")
+    for a, b, what in zip(*outs, names, strict=True):
+        close(a, b, what)
+
+
 @settings(max_examples=6, deadline=None)
 @given(s=sizes)
 def test_compiled_trace_path_matches_torch_nn_lstm_outputs_final_states_and_gradients(s):

@@ -112,8 +112,11 @@ class _CppLSTMLayer(torch.autograd.Function):
         def dense(g):
             return None if g is None else g.contiguous()
 
+        # ∂L/∂h is read row by row, so strided rows (the batch-first gradient's time-major
+        # view) go in without a copy; only its last dimension must be contiguous
+        rows_hs = d_hs if d_hs is not None and d_hs.stride(-1) == 1 else dense(d_hs)
         dx, dw_ih, dw_hh, db_ih, db_hh = _ext.backward(
-            x, w_ih, w_hh, acts, hs, cs, ths, dense(d_hs), dense(d_cs), dense(d_acts),
+            x, w_ih, w_hh, acts, hs, cs, ths, rows_hs, dense(d_cs), dense(d_acts),
             need[0], CHUNK, ctx.index, ctx.cifg,
         )  # fmt: skip
         return (
