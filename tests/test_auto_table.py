@@ -15,7 +15,7 @@ import torch
 
 from seqlab import rundir
 from seqlab.config import TrainConfig
-from seqlab.models import GRU, LSTM, lstm_ext
+from seqlab.models import LSTM, lstm_ext
 from seqlab.models import auto_table as at
 from seqlab.models._recurrent import auto_choice
 from seqlab.train import run_config, run_dir
@@ -60,19 +60,18 @@ def test_a_model_missing_from_the_table_trains_fused():
     assert at.lookup("gru", 64, 100, 128, 32, 1, TABLE)[0] == "fused"
 
 
-def test_the_seeded_table_keeps_the_rule_measured_at_one_thread():
+def test_the_shipped_table_is_measured_and_never_picks_the_slower_path():
+    # the table auto reads: measured at 1 and 2 threads for both models, and every cell says
+    # trace only where the trace was timed faster than the fused kernel at that cell
     table = at.load_table()
-    if table["measured"]:
-        pytest.skip("the table has been measured: the seed rule no longer applies")
-    for threads in (1, 2, 4):
-        for B, T, want in ((64, 400, "trace"), (64, 399, "fused"), (63, 1000, "fused"),
-                           (128, 5000, "trace"), (8, 10, "fused"), (64, 35, "fused")):  # fmt: skip
-            if threads > 1:  # the 2-thread bench measured the trace layer slower: fused
-                want = "fused"
-            path, reason = LSTM(2, 64).cpu_training_choice(B, T, threads)
-            assert path == want, (B, T, threads)
-            assert threads == 1 or "2-thread bench" in reason
-        assert GRU(2, 64).cpu_training_choice(64, 100, threads)[0] == "trace"
+    assert table["measured"] and table["machine"] and table["torch"]
+    for model in ("lstm", "gru"):
+        cells = [c for c in table["cells"] if c["model"] == model]
+        assert {c["threads"] for c in cells} == {1, 2}, model
+        for c in cells:
+            assert c["path"] == ("trace" if c["trace_ms"] < c["fused_ms"] else "fused"), c
+            path, reason = at.lookup(model, c["B"], c["T"], c["H"], c["I"], c["threads"])
+            assert path == c["path"] and "fused" in reason and "trace" in reason
 
 
 def test_auto_reads_the_thread_count_this_process_runs_with(monkeypatch):

@@ -13,9 +13,11 @@ not nearest-in-between, so that a threshold measured at a cell (T ≥ 400) holds
 cell on and not from half-way to it. The choice depends only on the sizes and the thread
 count, never on a timing taken at run time, so a run stays repeatable.
 
-The table's ``source`` says where its numbers come from; until the grid is measured at 1
-and 2 threads it is seeded with the rule measured at 1 thread in RESULTS.md (run 4):
-LSTM trace for T ≥ 400 and B ≥ 64, GRU trace everywhere, at both thread counts.
+The table's ``source`` says where its numbers come from. The shipped table is measured on a
+2-core Intel Xeon (2026-12-03, benchmarks/RESULTS.md "The auto table, measured"): the LSTM over
+B ∈ {20, 64}, T ∈ {35, 100, 400, 1000}, H ∈ {64, 128, 256, 512}, I ∈ {2, 32, 128}, the GRU
+over B ∈ {20, 64}, T ∈ {35, 100, 400}, H ∈ {64, 128, 256}, I ∈ {2, 32}, each at 1 and 2
+threads. On another machine, ``benchmarks/auto_table.py`` remeasures it.
 """
 
 from __future__ import annotations
@@ -53,8 +55,28 @@ def lookup(
     table: dict[str, Any] | None = None,
 ) -> tuple[str, str]:
     """``(path, reason)``: what ``auto`` trains ``model`` (``"lstm"``/``"gru"``) with at this
-    size and thread count, and why (the cell used and its measured times or source)."""
+    size and thread count, and why (the cell used and its measured times or source).
+
+    Answers are memoised per table object: a training step asks once per forward, and the
+    search over a few hundred cells (~0.25 ms) would otherwise be paid every step."""
     table = load_table() if table is None else table
+    key = (model, B, T, H, I, threads)
+    held, answers = _MEMO.get(id(table), (None, None))
+    if held is not table:  # a new table (or a reused id): start its memo afresh
+        answers = {}
+        _MEMO[id(table)] = (table, answers)
+    if key not in answers:
+        answers[key] = _search(table, *key)
+    return answers[key]
+
+
+#: id(table) -> (the table, its answers): the table is held so that its id is not reused.
+_MEMO: dict[int, tuple[dict[str, Any], dict[tuple, tuple[str, str]]]] = {}
+
+
+def _search(
+    table: dict[str, Any], model: str, B: int, T: int, H: int, I: int, threads: int
+) -> tuple[str, str]:
     cells = [c for c in table["cells"] if c["model"] == model]
     if not cells:
         return "fused", f"no measured {model} cell in the auto table: torch's fused kernel"
@@ -86,3 +108,4 @@ def dump_table(table: dict[str, Any], path: str | Path = TABLE) -> None:
     json.loads(text)  # the writer's own check
     Path(path).write_text(text)
     load_table.cache_clear()
+    _MEMO.clear()

@@ -3,11 +3,13 @@
 ``seqlab.models.fused_seq.lstm_layer`` runs the loop over T from Python: per step ~7
 elementwise kernels forward and ~6 backward, each dispatched from Python. ``csrc/lstm_layer.cpp``
 runs the same algorithm (same equations, same chunked weight-gradient products, see
-fused_seq's docstring) as one C++ call per direction: per step one ``addmm``, ATen's
-vectorised ``sigmoid``/``tanh``, and one loop over (B, H) for the rest of the gate
-arithmetic — forward the cell update and h = o ⊙ tanh c, backward the whole step
-(dc, dz_i, dz_f, dz_g, dz_o). Shapes: ``x`` (T, B, D) -> ``h``, ``c`` (T, B, H) and the
-gates (T, B, 4H), exactly ``lstm_layer``'s.
+fused_seq's docstring) as one C++ call per direction: per step one ``addmm``, then one
+parallel region over row blocks of the batch in which each thread runs ATen's vectorised
+``sigmoid`` over its rows' whole (contiguous) gate row — the g block's weights enter doubled,
+so g = tanh(z_g) = 2σ(2 z_g) − 1 — the cell update, ``tanh(c)`` and h = o ⊙ tanh c;
+backward, one vectorisable loop over (B, H) for the whole step (dc, dz_i, dz_f, dz_g, dz_o),
+reading ∂L/∂h in place (a batch-first gradient's strided rows need no copy). Shapes: ``x``
+(T, B, D) -> ``h``, ``c`` (T, B, H) and the gates (T, B, 4H), exactly ``lstm_layer``'s.
 
 The extension is compiled by ``torch.utils.cpp_extension.load`` at first use (``make``
 builds it at install by calling ``implementation()``) into torch's extension cache
