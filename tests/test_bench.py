@@ -48,6 +48,16 @@ def test_bad_thread_list_exits_2_with_a_message(capsys):
     assert "--threads" in capsys.readouterr().err
 
 
+def test_unknown_bench_model_exits_2_naming_the_candidates(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["bench", "--models", "lstm,lsmt"])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "--models 'lstm,lsmt': lsmt is not a bench candidate" in err and "mingru" in err
+    with pytest.raises(ValueError, match="unknown bench models"):
+        BenchConfig(models=("lsmt",))
+
+
 def test_negative_solve_seed_exits_2(capsys):
     with pytest.raises(SystemExit) as e:
         main(["bench", "--solve-only", "--solve-seeds", "0,-1"])

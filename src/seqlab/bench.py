@@ -63,6 +63,10 @@ from seqlab.probes.cost import saved_bytes
 __all__ = ["BenchConfig", "machine", "run_bench", "to_markdown"]
 
 OTHERS_MAX = 0.25  # cores other processes may use during a round that we keep
+#: The candidates' model names (``BenchConfig.models`` selects among them; the torch.nn
+#: references always run). "lstm" includes its NumPy reference.
+MODELS = ("lstm", "lstm-nig", "lstm-nfg", "lstm-nog", "lstm-cifg", "gru", "rnn", "ffnn")
+MODELS += ("tcn", "transformer", "minlstm", "mingru")
 # Untimed pause before each timed step: NumPy's BLAS threads spin ~0.1 s after a call and
 # would steal a core from the next candidate (benchmarks/RESULTS.md).
 SETTLE_S = 0.3
@@ -88,6 +92,9 @@ class BenchConfig:
             raise ValueError("processes and rounds must be >= 1")
         if any(n < 1 for n in self.threads):
             raise ValueError(f"thread counts must be >= 1, got {self.threads}")
+        unknown = sorted(set(self.models) - set(MODELS))
+        if unknown:
+            raise ValueError(f"unknown bench models {unknown}; known: {', '.join(MODELS)}")
 
     @classmethod
     def quick_config(cls, **overrides: Any) -> BenchConfig:

@@ -72,13 +72,31 @@ def bench(
     solve_only: Annotated[
         bool, typer.Option("--solve-only", help="Only the time-to-solve runs, no throughput.")
     ] = False,
+    models: Annotated[
+        str | None,
+        typer.Option(
+            "--models",
+            help="Only these candidates (their torch.nn references always run), e.g. "
+            "--models lstm,lstm-nig,lstm-nfg,lstm-nog,lstm-cifg,gru,rnn for the recurrent "
+            "paths alone (default: all, including tcn, transformer, minlstm, mingru, ffnn).",
+        ),
+    ] = None,
 ) -> None:
     """Training throughput (tokens/s) of ffnn, rnn, lstm (fast and trace paths, every
     ablation), gru and the NumPy LSTM against torch.nn, interleaved in one process, at
     B=64, H=128, I∈{1, 32}, T∈{100, 400}; the matmul peak; time-to-solve on adding."""
-    from seqlab.bench import BenchConfig, run_bench, to_markdown
+    from seqlab.bench import MODELS, BenchConfig, run_bench, to_markdown
 
     overrides: dict = {}
+    if models is not None:
+        chosen = tuple(m.strip() for m in models.split(",") if m.strip())
+        unknown = [m for m in chosen if m not in MODELS]
+        if not chosen or unknown:
+            raise ConfigError(
+                f"--models {models!r}: {', '.join(unknown) or 'empty'} is not a bench "
+                f"candidate; choose among {','.join(MODELS)}, e.g. --models lstm,gru."
+            )
+        overrides["models"] = chosen
     if threads is not None:
         overrides["threads"] = _int_list(threads, "--threads")
     if processes is not None:
