@@ -59,6 +59,19 @@ def test_the_compiled_layer_runs_wherever_a_compiler_and_ninja_exist():
         assert impl == "python" and lstm_ext.REASON
 
 
+def layer_inputs(variant, T, B, D, H, g):
+    """``(blocks, cifg, x (T, B, D), [w_ih, w_hh, b_ih, b_hh])`` in float64, uniform(−1, 1)
+    weights, all requiring gradients."""
+    blocks, cifg = VARIANT_BLOCKS[variant], variant == "cifg"
+    GH = len(blocks) * H
+    x = torch.randn(T, B, D, generator=g, dtype=F64, requires_grad=True)
+    params = [
+        torch.empty(shape, dtype=F64).uniform_(-1, 1, generator=g).requires_grad_()
+        for shape in ((GH, D), (GH, H), (GH,), (GH,))
+    ]
+    return blocks, cifg, x, params
+
+
 @pytest.mark.parametrize("variant", tuple(VARIANT_BLOCKS))
 @settings(max_examples=6, deadline=None)
 @given(s=sizes)
@@ -68,13 +81,8 @@ def test_compiled_layer_matches_the_python_layer_on_every_output_and_gradient(va
     compiled_or_skip()
     g = torch.Generator().manual_seed(s["seed"])
     T, B, D, H = s["T"], s["B"], s["D"], s["H"]
-    blocks, cifg = VARIANT_BLOCKS[variant], variant == "cifg"
+    blocks, cifg, x, params = layer_inputs(variant, T, B, D, H, g)
     GH = len(blocks) * H
-    x = torch.randn(T, B, D, generator=g, dtype=F64, requires_grad=True)
-    params = [
-        torch.empty(shape, dtype=F64).uniform_(-1, 1, generator=g).requires_grad_()
-        for shape in ((GH, D), (GH, H), (GH,), (GH,))
-    ]
     weights = [torch.randn(T, B, n, generator=g, dtype=F64) for n in (H, H, GH)]
     got = lstm_ext.lstm_layer(x, *params, blocks=blocks, cifg=cifg)
     want = python_layer(x, *params, blocks, cifg)
@@ -101,13 +109,7 @@ def test_rows_split_across_two_threads_and_a_batch_first_gradient_give_the_same_
     compiled_or_skip()
     g = torch.Generator().manual_seed(11)
     T, B, D, H = CHUNK + 3, 200, 3, 32
-    blocks, cifg = VARIANT_BLOCKS[variant], variant == "cifg"
-    GH = len(blocks) * H
-    x = torch.randn(T, B, D, generator=g, dtype=F64, requires_grad=True)
-    params = [
-        torch.empty(shape, dtype=F64).uniform_(-1, 1, generator=g).requires_grad_()
-        for shape in ((GH, D), (GH, H), (GH,), (GH,))
-    ]
+    blocks, cifg, x, params = layer_inputs(variant, T, B, D, H, g)
     dy = torch.randn(B, T, H, generator=g, dtype=F64)  # batch-first, as a model's output
     before = torch.get_num_threads()
     torch.set_num_threads(2)
