@@ -136,3 +136,29 @@ def test_train_help_shows_the_adding_tcn_defaults(capsys):
     out = " ".join(capsys.readouterr().out.replace("│", " ").split())
     for shown in ("10000", "cosine", "0.004", "32", "1000"):
         assert f"adding --model tcn: {shown}" in out, shown
+
+
+@pytest.mark.parametrize("model", ["tcn", "transformer", "mingru", "minlstm"])
+def test_text_defaults_of_the_newer_models_are_adamw_the_rest_of_the_text_recipe_kept(model):
+    """seqlab.defaults: the newer models train on text with AdamW 3e-3 and clipping 1 (SGD at
+    lr 20, the LSTM's recipe, gave them perplexity 153–244 in the pilot); sizes, dropout,
+    schedule and batches stay the text recipe's; the TCN is a kernel-3, 4-level stack."""
+    cfg = TrainConfig.from_flat(apply_task_defaults({"task": "text", "model": model}))
+    assert (cfg.optimizer, cfg.lr, cfg.clip) == ("adamw", 3e-3, 1.0)
+    assert (cfg.hidden_size, cfg.layers, cfg.dropout) == (200, 2, 0.2)
+    assert (cfg.schedule, cfg.batch_size, cfg.steps) == ("cosine", 20, 5000)
+    if model == "tcn":
+        assert (cfg.kernel_size, cfg.levels) == (3, 4)
+    lstm = TrainConfig.from_flat(apply_task_defaults({"task": "text", "model": "lstm"}))
+    assert (lstm.optimizer, lstm.lr, lstm.clip) == ("sgd", 20.0, 0.25)  # the LSTM's is unchanged
+    given = apply_task_defaults({"task": "text", "model": model, "optimizer": "sgd", "lr": 20})
+    assert (given["optimizer"], given["lr"]) == ("sgd", 20)
+
+
+def test_train_help_shows_the_text_defaults_of_the_newer_models(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    for model in ("tcn", "transformer", "mingru", "minlstm"):
+        assert f"text --model {model}: adamw" in out, model
+    assert "text --model tcn: 3" in out and "text --model tcn: 4" in out

@@ -25,7 +25,10 @@ Per model family: the same values for every model. ``hidden_size`` 200 and ``lay
 two stacked recurrent layers of 200 for ``rnn`` / ``lstm`` / ``gru`` (and the ablations), and
 two hidden layers of 200 over the window for ``ffnn`` — the sizes the RESULTS.md comparison
 used for all three (FFNN(5) 151.1, RNN 160.0, LSTM 89.8 at about equal time). The recipe was
-made for the LSTM; the RNN and FFNN train stably with it but it is not tuned for them.
+made for the LSTM; the RNN and FFNN train stably with it but it is not tuned for them. The
+newer models (TCN, Transformer, minGRU, minLSTM) train poorly with SGD at lr 20 (perplexity
+153–244 against AdamW's 128–133 in a 600-step pilot), so ``TASK_MODEL_DEFAULTS`` gives them
+AdamW 3e-3 with clipping 1, and the TCN a kernel-3, 4-level stack.
 
 Where it applies: ``seqlab train`` (``seqlab.cli.train``) resolves the user's options
 through ``apply_task_defaults`` before ``TrainConfig.from_flat``; the applied names are kept
@@ -71,6 +74,19 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
 # (2026-12-03, 2 threads, quiet 2-core Intel Xeon, seed 0): test MSE 6.2e-5 (validation
 # 5.3e-5; locuslab/TCN's Table 1: 5.8e-5) in 10 min 42 s of wall time, 0.063 s per step;
 # validation 0.020 / 0.0022 / 0.00059 / 0.00014 at steps 1,000 / 3,000 / 5,000 / 7,000.
+#
+# text + the newer models: AdamW 3e-3 with clipping 1 instead of the LSTM's SGD at lr 20,
+# the rest of the text recipe kept (2 × 200, dropout 0.2, cosine, batches of 20 × 35
+# tokens). One seed at 600 steps is a pilot, not a tuning; it ranks the recipes. A pilot
+# on the KJV (whole corpus, default split, 600 steps, seed 0, 1 thread; test perplexity;
+# benchmarks/RESULTS.md, "Text recipes for the newer models"): the LSTM with its SGD recipe
+# 128.7; TCN SGD lr 20 160.9, SGD lr 4 with clip 0.35 (locuslab/TCN's word-level recipe)
+# 162.8, AdamW 1e-3 147.9, AdamW 3e-3 132.5; Transformer SGD lr 20 153.0, AdamW 1e-3
+# 137.7, AdamW 3e-3 129.9; minGRU SGD lr 20 244.0, AdamW 3e-3 128.1. The TCN on text is
+# locuslab/TCN's word-level stack: kernel 3, 4 levels, a receptive field of 61 tokens, which
+# covers the 35-token training chunks (the default 7 × 6 stack sees 757 and has 3.4 M
+# convolution weights at 200 channels). The minLSTM takes the minGRU's entry (not piloted).
+_TEXT_ADAMW = {"optimizer": "adamw", "lr": 3e-3, "clip": 1.0}
 TASK_MODEL_DEFAULTS: dict[tuple[str, str], dict[str, Any]] = {
     ("adding", "tcn"): {
         "batch_size": 32,
@@ -80,6 +96,10 @@ TASK_MODEL_DEFAULTS: dict[tuple[str, str], dict[str, Any]] = {
         "steps": 10000,
         "eval_every": 1000,
     },
+    ("text", "tcn"): {**_TEXT_ADAMW, "kernel_size": 3, "levels": 4},
+    ("text", "transformer"): _TEXT_ADAMW,
+    ("text", "mingru"): _TEXT_ADAMW,
+    ("text", "minlstm"): _TEXT_ADAMW,
 }
 
 # options that, when given, stand for another table entry (a user's --epochs replaces steps)
