@@ -169,9 +169,15 @@ def _words(ev):
     assert ev["example"]["sentence"] and ev["example"]["expected"]
     ok = all(interval(r["accuracy"]) and number(r["chance"]) for r in ev["templates"])
     assert {r["model"] for r in ev["corpus"]} == {"ffnn-k5", "rnn", "lstm"}
-    ctx = [r["effective_context"] for r in ev["corpus"]]
+    # the newer models beside the rule (the fixture's profile trains smoke's: TCN, Transformer)
+    newer = ev["beside (not in the rule): newer models on the templates"]
+    assert {r["model"] for r in newer["rows"]} == {"tcn", "transformer"} == set(newer["forgetting"])
+    ok = ok and all(interval(r["accuracy"]) and number(r["params"]) for r in newer["rows"])
+    text = ev["beside (not in the rule): newer models on real text"]
+    assert {r["model"] for r in text} == {"tcn", "transformer"}
+    ctx = [r["effective_context"] for r in ev["corpus"] + text]
     assert all(number(c[k]) for c in ctx for k in ("n", "lo", "hi"))
-    return ok and all(number(r["perplexity"]) for r in ev["corpus"])
+    return ok and all(number(r["perplexity"]) for r in ev["corpus"] + text)
 
 
 def _costlier(ev):

@@ -14,11 +14,20 @@ learned: a text model counts as trained when its validation perplexity fell by l
 quarter). Otherwise the real-text parts are inconclusive, saying which model was still
 improving and by how much.
 
+Beside the rule (not read by it): the newer models (``NEWER``: dilated TCN, causal
+Transformer, minGRU, minLSTM) on the same templates and the same text, with the same
+settings and the first seed only, for cost. The TCN is the shallowest stack of
+tcn-sees-far's kernel whose receptive field covers the templates' longest cue distance;
+on text every model takes ``seqlab train``'s text recipe.
+
 Evidence: ``{"templates": [{"model", "window", "distance", "accuracy": est, "chance"}],
 "forgetting": {label: forgetting distance}, "corpus": [{"corpus", "model", "params",
 "perplexity", "unigram", "valid_second_half", "trained", "effective_context": {"n", "lo",
-"hi"}}], "context": {corpus: {label: the probe's paper comparison}}, "example": {...}}``.
-Figure: template accuracy vs d per model, the 5-word window marked.
+"hi"}}], "context": {corpus: {label: the probe's paper comparison}}, "example": {...},
+"beside (not in the rule): newer models on the templates": {"rows": [{"model", "distance",
+"accuracy": est, "params", "seeds"}], "forgetting": {model: forgetting distance}},
+"beside (not in the rule): newer models on real text": [rows as in "corpus"]}``.
+Figure: template accuracy vs d per model (the newer ones dotted), the 5-word window marked.
 """
 
 from __future__ import annotations
@@ -35,10 +44,15 @@ from seqlab.claims import plan
 from seqlab.claims.base import Claim, Decision, Part, from_parts, inconclusive
 from seqlab.claims.common import Runs, band, drifts, keeps_longer, trained_model, window_parts
 from seqlab.claims.plan import ALICE_WINDOW, model_label, text_key
+from seqlab.claims.profiles import Profile
 from seqlab.claims.stats import d_value, fmt_d
+from seqlab.config import TrainConfig
+from seqlab.models.tcn import receptive_field
 from seqlab.probes.context_summary import context_use
 from seqlab.report import plots
 from seqlab.rundir import METRICS_JSONL
+from seqlab.tasks import build_task
+from seqlab.tasks.span import dependency_span
 
 CLAIM = Claim(
     id="next-word-context",
@@ -68,8 +82,56 @@ CLAIM = Claim(
 )
 
 
-RUNS = (plan.alice, plan.text)
 LABELS = (f"ffnn-k{ALICE_WINDOW}", "rnn", "lstm")
+# per profile: the newer models shown beside the rule, first seed only. Quick leaves out the
+# minLSTM (the min-RNNs' logcumsumexp scan is the costliest step on a CPU; minGRU is the
+# paper's main model), as parallel-recurrence does.
+NEWER: dict[str, tuple[str, ...]] = {
+    "smoke": ("tcn", "transformer"),
+    "quick": ("tcn", "transformer", "mingru"),
+    "full": ("tcn", "transformer", "mingru", "minlstm"),
+}
+
+
+def newer_models(p: Profile) -> tuple[str, ...]:
+    return NEWER.get(p.name, NEWER["smoke"])
+
+
+def _tcn_levels(p: Profile, flat: dict) -> dict[str, int]:
+    """tcn-sees-far's kernel and the fewest levels whose receptive field covers the task's
+    dependency span (the longest cue distance)."""
+    from seqlab.claims import tcn_sees_far  # its sizes (it imports the claims' common code)
+
+    k = tcn_sees_far.sizes(p)["kernel"]
+    cfg = TrainConfig.from_flat(flat)
+    span = dependency_span(build_task(cfg.task, cfg.task_options, 0)) or 1
+    L = next(L for L in range(1, 32) if receptive_field(k, L) >= span)
+    return {"kernel_size": k, "levels": L}
+
+
+def alice_newer(p: Profile) -> dict[str, dict]:
+    """The newer models on the Alice templates, with the settings of ``plan.alice``'s runs
+    (the first seed; the TCN sized by ``_tcn_levels``)."""
+    runs = {}
+    base = plan.alice(p)
+    for seed in p.seeds[:1]:
+        ref = base[f"alice/lstm/s{seed}"]
+        for m in newer_models(p):
+            flat = {**ref, "model": m}
+            flat.pop("forget_bias", None)  # only the LSTM-family cells have a forget bias
+            if m == "tcn":
+                flat.update(_tcn_levels(p, flat))
+            runs[f"alice/{m}/s{seed}"] = flat
+    return runs
+
+
+def text_newer(p: Profile) -> dict[str, dict]:
+    """The newer models on every corpus, as ``plan.text`` trains the LSTM (the text recipe
+    of ``seqlab train`` for each model; the first text seed)."""
+    return plan.text_runs(p, newer_models(p), p.text_seeds[:1])
+
+
+RUNS = (plan.alice, plan.text, alice_newer, text_newer)
 SENTENCE_SEED = 7  # which Alice sentence the example shows
 STILL_IMPROVING = 0.05  # relative fall of validation perplexity over the second half
 
@@ -102,7 +164,29 @@ def evidence(runs: Runs) -> tuple[dict, Figure]:
             **band([r["accuracy"] for r in sweep["rows"]]),
             "style": "o--" if label.startswith("ffnn") else "o-",
         }
-    corpus, context = _corpus(runs)
+    newer_rows, newer_forgetting = [], {}
+    for m in newer_models(p):
+        sweep = runs.sweep(f"alice/{m}", p.alice_distances)
+        if sweep is None:
+            continue
+        newer_forgetting[m] = sweep["forgetting"]
+        params = runs.first(f"alice/{m}")["params"]
+        for row in sweep["rows"]:
+            newer_rows.append(
+                {
+                    "model": m,
+                    "distance": row["distance"],
+                    "accuracy": row["accuracy"],
+                    "params": params,
+                    "seeds": len(row["per_seed"]),
+                }
+            )
+        series[m] = {
+            "x": [r["distance"] for r in sweep["rows"]],
+            **band([r["accuracy"] for r in sweep["rows"]]),
+            "style": "s:",
+        }
+    corpus, context, newer_corpus = _corpus(runs)
     ev = {
         "corpora": list(p.text_corpora),
         "templates": templates,
@@ -110,6 +194,11 @@ def evidence(runs: Runs) -> tuple[dict, Figure]:
         "corpus": corpus,
         "context": context,
         "example": _example(runs),
+        "beside (not in the rule): newer models on the templates": {
+            "rows": newer_rows,
+            "forgetting": newer_forgetting,
+        },
+        "beside (not in the rule): newer models on real text": newer_corpus,
     }
     figure = plots.lines(
         series,
@@ -140,12 +229,14 @@ def valid_second_half(run_dir: str | Path, steps: int) -> float | None:
     return 1.0 - last["valid_value"] / half["valid_value"]
 
 
-def _corpus(runs: Runs) -> tuple[list[dict], dict[str, dict]]:
-    """Per corpus and model: perplexity, whether it was trained, its effective context."""
+def _corpus(runs: Runs) -> tuple[list[dict], dict[str, dict], list[dict]]:
+    """Per corpus and model: perplexity, whether it was trained, its effective context; the
+    rule's three models, their paper comparisons, and the newer models' rows beside them."""
     p = runs.profile
-    rows, context = [], {}
+    rows, context, newer = [], {}, []
     for corpus in p.text_corpora:
-        found = {label: runs.seeds(text_key(corpus, label)) for label in LABELS}
+        labels = (*LABELS, *newer_models(p))
+        found = {label: runs.seeds(text_key(corpus, label)) for label in labels}
         found = {label: rs for label, rs in found.items() if rs}
         if not found:
             continue
@@ -157,21 +248,23 @@ def _corpus(runs: Runs) -> tuple[list[dict], dict[str, dict]]:
             falls = [valid_second_half(r["run_dir"], r["steps"]) for r in rs]
             known = [f for f in falls if f is not None]
             fall = max(known) if known else None
-            rows.append(
-                {
-                    "corpus": corpus,
-                    "model": label,
-                    "params": rs[0]["params"],
-                    "perplexity": float(np.mean([x["value"] for x in rs])),
-                    "unigram": rs[0]["baselines"].get("unigram", rs[0]["chance"]),
-                    "steps": rs[0]["steps"],
-                    "valid_second_half": fall,
-                    "trained": fall is not None and fall < STILL_IMPROVING,
-                    "effective_context": m["effective_context"],
-                }
-            )
-            context[corpus][label] = m["paper_comparison"]
-    return rows, context
+            row = {
+                "corpus": corpus,
+                "model": label,
+                "params": rs[0]["params"],
+                "perplexity": float(np.mean([x["value"] for x in rs])),
+                "unigram": rs[0]["baselines"].get("unigram", rs[0]["chance"]),
+                "steps": rs[0]["steps"],
+                "valid_second_half": fall,
+                "trained": fall is not None and fall < STILL_IMPROVING,
+                "effective_context": m["effective_context"],
+            }
+            if label in LABELS:
+                rows.append(row)
+                context[corpus][label] = m["paper_comparison"]
+            else:
+                newer.append(row)
+    return rows, context, newer
 
 
 def _example(runs: Runs) -> dict:

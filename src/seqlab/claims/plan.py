@@ -180,11 +180,17 @@ def text(p: Profile) -> dict[str, dict]:
     three, as in ``benchmarks/RESULTS.md``) and budget; validated at every quarter of
     training, so the claim can tell whether a model was still improving. Raises
     ``SeqlabError`` when a corpus is not installed."""
+    return text_runs(p, ("ffnn", "rnn", "lstm"), p.text_seeds)
+
+
+def text_runs(p: Profile, models: tuple[str, ...], seeds: tuple[int, ...]) -> dict[str, dict]:
+    """``models`` on every corpus of ``p``, as ``text`` trains its three (each model with
+    its own entries of ``seqlab train``'s text recipe, ``seqlab.defaults``)."""
     runs = {}
     for corpus in p.text_corpora:
         build_task("text", text_task_options(p, corpus), 0)  # a missing corpus fails here
-        for seed in p.text_seeds:
-            for model in ("ffnn", "rnn", "lstm"):
+        for seed in seeds:
+            for model in models:
                 k = ALICE_WINDOW if model == "ffnn" else None
                 flat = apply_task_defaults(
                     {

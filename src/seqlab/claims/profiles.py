@@ -133,7 +133,8 @@ QUICK = Profile(
         "models are small (64 units) and see 120,000 tokens for 400 steps (under-trained by "
         "design: next-word-context's "
         "text parts then say so), Fashion-MNIST uses 12,000 images, the TCN and Transformer "
-        "recall runs use 32 channels and 300 steps, and the min-RNNs' accuracy runs use the "
+        "recall runs use 32 channels and 300 steps, and the min-RNNs' accuracy runs and the "
+        "newer models beside next-word-context's rule (TCN, Transformer, minGRU) use the "
         "first seed only. The full profile trains longer on wider grids."
     ),
 )
