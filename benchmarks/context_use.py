@@ -1,7 +1,9 @@
-"""How much context FFNN(5), RNN, LSTM and GRU use on real text (``seqlab.probes.context``),
-on the King James Bible and the German fortunes, beside Khandelwal et al. 2018 (~200 tokens).
+"""How much context each model uses on real text (``seqlab.probes.context``): FFNN(5), RNN,
+LSTM, GRU, dilated TCN, causal Transformer, minGRU and minLSTM, on the King James Bible and
+the German fortunes, beside Khandelwal et al. 2018 (~200 tokens).
 
     .venv/bin/python benchmarks/context_use.py [--steps 1000] [--tokens 500] [--jobs 8]
+        [--models ffnn rnn lstm gru tcn transformer mingru minlstm]
         [--corpora kjv fortunes-de] [--extra RUN_DIR ...] [--runs /tmp/context-runs/probe]
         [--out benchmarks/context.json]
 
@@ -26,7 +28,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-MODELS = (("ffnn", 5), ("rnn", None), ("lstm", None), ("gru", None))
+MODELS = ("ffnn", "rnn", "lstm", "gru", "tcn", "transformer", "mingru", "minlstm")
+WINDOW = 5  # the FFNN's window of words
 
 
 def flat_config(corpus: str, model: str, window: int | None, steps: int) -> dict:
@@ -68,6 +71,7 @@ def main() -> None:
     ap.add_argument("--boot", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=8)
+    ap.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     ap.add_argument("--corpora", nargs="+", default=["kjv", "fortunes-de"])
     ap.add_argument("--extra", nargs="*", default=[], help="more finished text runs to probe")
     ap.add_argument("--runs", default="/tmp/context-runs/probe")
@@ -80,7 +84,11 @@ def main() -> None:
     a = ap.parse_args()
 
     started, load_start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), os.getloadavg()
-    flats = [(c, flat_config(c, m, k, a.steps)) for c in a.corpora for m, k in MODELS]
+    flats = [
+        (c, flat_config(c, m, WINDOW if m == "ffnn" else None, a.steps))
+        for c in a.corpora
+        for m in a.models
+    ]
     with ProcessPoolExecutor(max_workers=a.jobs) as pool:
         if a.probe_now:
             from seqlab.config import TrainConfig

@@ -6,7 +6,10 @@ the TCN paper's Table 1 (Bai, Kolter & Koltun 2018; adding T = 600, final test M
         [--models tcn transformer mingru minlstm lstm gru rnn] [--budget 300]
         [--out benchmarks/solve-adding.json]
 
-Each cell is ``seqlab.time_to_solve``: one run in a child process at 1 thread, stopped at
+Each model runs with its ``seqlab train`` defaults, except that a TCN whose default
+receptive field (757 inputs) is shorter than T gets the fewest levels that cover T (7 at
+T = 1000): below it the answer's first marker can be out of sight. Each cell is
+``seqlab.time_to_solve``: one run in a child process at 1 thread, stopped at
 the first validation whose MSE is below 0.01 ("solved", the time is the trainer's wall time
 then) or after ``--budget`` seconds ("not solved within the budget", with the best
 validation MSE reached). Cells run one after the other, T = 600 first; the JSON is rewritten
@@ -23,6 +26,7 @@ import sys
 import tempfile
 
 from seqlab.models.newer import default
+from seqlab.models.tcn import receptive_field
 from seqlab.params import count_params
 from seqlab.time_to_solve import time_to_solve
 
@@ -42,6 +46,18 @@ def params(model: str, settings: dict) -> int:
     ).total
 
 
+def options(model: str, T: int) -> dict:
+    """The defaults' exceptions: a TCN gets the fewest levels whose receptive field covers T
+    when its default stack does not."""
+    if model != "tcn":
+        return {}
+    k, levels = default("tcn", "kernel_size"), default("tcn", "levels")
+    n = levels
+    while receptive_field(k, n) < T:
+        n += 1
+    return {"levels": n} if n > levels else {}
+
+
 def main(argv: list[str]) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--lens", type=int, nargs="+", default=[600, 200, 1000])
@@ -54,7 +70,9 @@ def main(argv: list[str]) -> None:
         for T in args.lens:
             for model in args.models:
                 load = os.getloadavg()[0]
-                cell = time_to_solve(T, args.budget, runs, seed=0, model=model)
+                opts = options(model, T)
+                cell = time_to_solve(T, args.budget, runs, seed=0, model=model, options=opts)
+                cell["options"] = opts
                 cell["load_average_1min_at_start"] = load
                 cell["params"] = params(model, cell["settings"])
                 cell["paper_t600_mse"] = PAPER_T600.get(model) if T == 600 else None

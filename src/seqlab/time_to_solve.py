@@ -27,16 +27,23 @@ SOLVED_MSE = 0.01
 
 
 def time_to_solve(
-    seq_len: int, budget_s: float, out: str, seed: int = 0, model: str = "lstm"
+    seq_len: int,
+    budget_s: float,
+    out: str,
+    seed: int = 0,
+    model: str = "lstm",
+    options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Train ``model`` with its defaults on ``adding`` in a child process until validation
     MSE < 0.01 (then SIGTERM: the trainer checkpoints and stops) or until ``budget_s``.
-    ``seed`` sets the initial weights (chrono's draws included) and the training batches."""
+    ``seed`` sets the initial weights (chrono's draws included) and the training batches;
+    ``options`` (flat ``seqlab train`` options, e.g. ``{"levels": 7}``) replace defaults."""
     from seqlab.config import TrainConfig
     from seqlab.defaults import apply_task_defaults
     from seqlab.rundir import METRICS_JSONL, run_dir
 
-    flat = apply_task_defaults({"task": "adding", "model": model, "seq_len": seq_len})
+    flat = {"task": "adding", "model": model, "seq_len": seq_len, **(options or {})}
+    flat = apply_task_defaults(flat)
     config = TrainConfig.from_flat({**flat, "steps": 10**7, "seed": seed})
     config = replace(config, max_seconds=budget_s)
     folder = run_dir(config, out)
