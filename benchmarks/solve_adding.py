@@ -26,7 +26,7 @@ import sys
 import tempfile
 
 from seqlab.models.newer import default
-from seqlab.models.tcn import receptive_field
+from seqlab.models.tcn import levels_for
 from seqlab.params import count_params
 from seqlab.time_to_solve import time_to_solve
 
@@ -51,11 +51,8 @@ def options(model: str, T: int) -> dict:
     when its default stack does not."""
     if model != "tcn":
         return {}
-    k, levels = default("tcn", "kernel_size"), default("tcn", "levels")
-    n = levels
-    while receptive_field(k, n) < T:
-        n += 1
-    return {"levels": n} if n > levels else {}
+    n = levels_for(T, default("tcn", "kernel_size"))
+    return {"levels": n} if n > default("tcn", "levels") else {}
 
 
 def main(argv: list[str]) -> None:

@@ -47,7 +47,7 @@ from seqlab.claims.plan import ALICE_WINDOW, model_label, text_key
 from seqlab.claims.profiles import Profile
 from seqlab.claims.stats import d_value, fmt_d
 from seqlab.config import TrainConfig
-from seqlab.models.tcn import receptive_field
+from seqlab.models.tcn import levels_for
 from seqlab.probes.context_summary import context_use
 from seqlab.report import plots
 from seqlab.rundir import METRICS_JSONL
@@ -105,8 +105,7 @@ def _tcn_levels(p: Profile, flat: dict) -> dict[str, int]:
     k = tcn_sees_far.sizes(p)["kernel"]
     cfg = TrainConfig.from_flat(flat)
     span = dependency_span(build_task(cfg.task, cfg.task_options, 0)) or 1
-    L = next(L for L in range(1, 32) if receptive_field(k, L) >= span)
-    return {"kernel_size": k, "levels": L}
+    return {"kernel_size": k, "levels": levels_for(span, k)}
 
 
 def alice_newer(p: Profile) -> dict[str, dict]:
