@@ -122,10 +122,11 @@ def main() -> None:
         result["figure"] = save_figure(fig, Path(a.out).parent, name)
         out["corpora"][corpus] = result
         for label, m in result["models"].items():
-            e, o = m["effective_context"], m["order_context"]
+            e, o, b = m["effective_context"], m["order_context"], m["best"]
             print(
-                f"{corpus:>12} {label:>18}: full ppl {m['full_perplexity']:7.1f}  effective "
-                f"{e['n']} [{e['lo']}, {e['hi']}]  order {o['n']} [{o['lo']}, {o['hi']}]  "
+                f"{corpus:>12} {label:>18}: full ppl {m['full_perplexity']:7.1f}  best n "
+                f"{b['n']} (ppl {b['perplexity']:.1f})  effective {e['n']} [{e['lo']}, "
+                f"{e['hi']}]  order {o['n']} [{o['lo']}, {o['hi']}]  "
                 f"ppl at n=1 {np.exp(m['curves']['truncated']['loss'][0]):.1f}",
                 flush=True,
             )

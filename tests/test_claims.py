@@ -289,6 +289,18 @@ def test_no_verdict_is_a_constant():
         assert len({decide(cid, ev) for ev in cases.values()}) == 3, cid
 
 
+def test_next_word_context_names_where_the_probe_loss_was_lowest():
+    rows = text_rows()
+    rows[2].update(best_n=50, full_context=500)  # the LSTM's loss rose past 50 tokens
+    rows[1].update(best_n=500, full_context=500)  # the RNN's fell all the way
+    parts = CLAIMS["next-word-context"].decide(words(fd(None), fd(10, 8, 12), corpus=rows)).parts
+    text = {p.name: p.reason for p in parts}
+    more_rnn = text["on kjv the LSTM uses more context than the RNN"]
+    assert (
+        "LSTM 20 [10, 50] (loss lowest at 50 of 500 tokens kept) vs RNN 5 [2, 5] tokens" in more_rnn
+    )
+
+
 def test_gate_roles_need_a_model_that_learned_the_task():
     ev = {**gates(0.7, 0.7, 0.7), "lstm_accuracy": est(0.5)}
     assert decide("lstm-gates-roles", ev) == "inconclusive"

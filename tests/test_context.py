@@ -106,6 +106,29 @@ def test_effective_n_is_the_first_n_within_tolerance():
     assert effective_n(losses, 4.0, ns, 0.3) == 1
 
 
+def test_a_loss_that_rises_past_its_best_n_is_measured_against_the_best():
+    # per-position losses whose mean falls to n = 50 and rises again (as a model trained on
+    # short chunks does): 3.0, 2.5, 2.2, 2.015, 2.0 (best), 2.3 (the full context, 500)
+    ns = (1, 5, 20, 30, 50, 500)
+    means = np.array([3.0, 2.5, 2.2, 2.015, 2.0, 2.3])
+    noise = np.random.default_rng(0).normal(0.0, 0.05, 400)
+    losses = {k: means[:, None] + (noise - noise.mean()) for k in ("truncated", "shuffled")}
+    s = summarise(losses, ns, tol=0.01, boot=300, seed=0)
+    assert s["best"]["n"] == 50
+    np.testing.assert_allclose(s["best"]["loss"], 2.0, rtol=1e-12)
+    np.testing.assert_allclose(s["best"]["full_above_best"], 0.15, rtol=1e-12)
+    # within 1% of 2.0 is <= 2.02: n = 30 by hand (each resample shifts every n alike, by
+    # far less than the margins)
+    assert s["effective_context"] == {"n": 30, "lo": 30, "hi": 30}
+    # the paper's reference, the 500-token loss 2.3: 2.2 <= 2.323 first at n = 20
+    assert s["effective_context_full"] == {"n": 20, "lo": 20, "hi": 20}
+    # a loss that falls with every n: both references are the full context
+    falling = {k: np.array([3.0, 2.5, 2.2, 2.1, 2.05, 2.0])[:, None] + 0 * noise for k in losses}
+    f = summarise(falling, ns, tol=0.01, boot=50, seed=0)
+    assert f["best"]["n"] == 500 and f["best"]["full_above_best"] == 0.0
+    assert f["effective_context"] == f["effective_context_full"] == {"n": 500, "lo": 500, "hi": 500}
+
+
 def test_bad_run_dir_exits_2(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         main(["context", str(tmp_path / "absent")])

@@ -56,7 +56,8 @@ def _table(result: dict) -> str:
         seeds = ", ".join(str(s) for s in m["seeds"])
         lines.append(
             f"{label} (seeds {seeds}; {m['positions']} positions; full context {m['full']} "
-            f"tokens: perplexity {m['full_perplexity']:.1f})"
+            f"tokens: perplexity {m['full_perplexity']:.1f}; best at {m['best']['n']} tokens: "
+            f"{m['best']['perplexity']:.1f})"
         )
         lines.append(f"{'n':>6}  {'truncated':>10}  {'shuffled':>10}  {'replaced':>10}   (loss +%)")
         c = m["curves"]

@@ -23,13 +23,20 @@ For each n of ``NS`` (1, 2, 5, …, 500; those < F, then F itself), per position
 and the negative log-likelihood ``−log p(s[t+1] | window)`` of the last step (nats) is kept.
 ``L(n)`` is its mean over positions; ``L(F)`` (truncated at F) is the full-context loss.
 
-Effective context (the paper's definition with its 1% tolerance): the smallest n with
-``L_trunc(n) <= (1 + tol) · L(F)``. Order-sensitive context: the same with the shuffled loss
-(beyond it, word order no longer matters); for the replaced loss, beyond it the words
-themselves no longer matter. Intervals: a paired bootstrap over positions (the same resampled
-positions for every n), percentiles 2.5 / 97.5 of the statistic. With several runs of one
-model (seeds), the per-position losses are averaged over the seeds before the bootstrap, and
-each seed's own value is listed.
+Effective context: the smallest n with ``L_trunc(n) <= (1 + tol) · L*``, where ``L* = min_m
+L_trunc(m)`` is the loss at the *best* n of the grid (``best``), with the paper's 1%
+tolerance. Khandelwal et al. take ``L(F)`` as the reference (kept as
+``effective_context_full``). The two agree for a model whose loss falls with every token
+kept, as an LSTM's does. They part for a model whose loss rises again past its training
+length (a Transformer without position encoding, the min-RNNs: ``benchmarks/RESULTS.md``,
+the context benchmark): against ``L(F)`` such a model, best at 50 tokens and worse at 500,
+would seem to use 1–5 tokens, since its short windows beat its own long one. Order-sensitive
+context: the smallest n with ``L_shuf(n) <= (1 + tol) · L(F)`` (the shuffled window always
+holds F tokens, so ``L(F)`` is its like-for-like reference; beyond it, word order no longer
+matters); for the replaced loss, beyond it the words themselves no longer matter. Intervals:
+a paired bootstrap over positions (the same resampled positions for every n), percentiles
+2.5 / 97.5 of the statistic. With several runs of one model (seeds), the per-position losses
+are averaged over the seeds before the bootstrap, and each seed's own value is listed.
 """
 
 from __future__ import annotations
@@ -146,8 +153,8 @@ def effective_n(losses: np.ndarray, full_loss: float | np.ndarray, ns: Sequence[
     """The smallest n whose mean loss is within ``tol`` (relative) of the full-context loss.
 
     ``losses`` ``(len(ns), ...)`` of means; returns an int array over the trailing axes
-    (or an int). The last n (the full context itself, for truncation) always qualifies for
-    truncated losses; for perturbed ones ``ns[-1]`` is returned when none does."""
+    (or an int). With the reference one of the losses (the best or the full context's, for
+    truncation) some n always qualifies; otherwise ``ns[-1]`` is returned when none does."""
     ok = losses <= (1.0 + tol) * np.asarray(full_loss)  # (len(ns), ...)
     first = np.where(ok.any(axis=0), ok.argmax(axis=0), len(ns) - 1)
     picked = np.asarray(ns)[first]
@@ -163,7 +170,14 @@ def summarise(
     losses: dict[str, np.ndarray], ns: Sequence[int], tol: float, boot: int, seed: int
 ) -> dict[str, Any]:
     """Means, increases and effective contexts (with bootstrap intervals) from per-position
-    losses ``{kind: (len(ns), P)}``; ``ns[-1]`` is the full context."""
+    losses ``{kind: (len(ns), P)}``; ``ns[-1]`` is the full context.
+
+    Keys: ``full_loss``, ``full_perplexity``, ``best`` (``{"n", "loss", "perplexity",
+    "full_above_best"}``: the truncation with the lowest mean loss), ``curves`` (per kind:
+    ``loss``, ``increase`` over the full context's loss, its interval, ``relative_increase``),
+    and ``{"n", "lo", "hi"}`` for ``effective_context`` (reference: the best n, each bootstrap
+    resample taking its own best), ``effective_context_full`` (reference: the full context,
+    the paper's), ``order_context`` and ``word_context`` (reference: the full context)."""
     trunc = losses["truncated"]
     P = trunc.shape[1]
     full = float(trunc[-1].mean())
@@ -172,6 +186,16 @@ def summarise(
     names = {"truncated": "effective_context", "shuffled": "order_context"}
     names["replaced"] = "word_context"
     boot_full = counts @ trunc[-1] / P  # (boot,)
+    trunc_means = trunc.mean(axis=1)  # (len(ns),)
+    i = int(np.argmin(trunc_means))
+    best = float(trunc_means[i])
+    out["best"] = {
+        "n": int(ns[i]),
+        "loss": best,
+        "perplexity": math.exp(best),
+        "full_above_best": (full - best) / best,  # relative; 0 when the full context is best
+    }
+    boot_best = (trunc @ counts.T / P).min(axis=0)  # (boot,): each resample's own best n
     for kind, nll in losses.items():
         means = nll.mean(axis=1)  # (len(ns),)
         boot_means = nll @ counts.T / P  # (len(ns), boot)
@@ -185,10 +209,14 @@ def summarise(
             "increase_hi": hi.tolist(),
             "relative_increase": (inc / full).tolist(),
         }
-        point = effective_n(means, full, ns, tol)
-        per_boot = effective_n(boot_means, boot_full, ns, tol)
-        elo, ehi = np.percentile(per_boot, [2.5, 97.5], method="nearest")
-        out[names[kind]] = {"n": point, "lo": int(elo), "hi": int(ehi)}
+        refs = [(names[kind], full, boot_full)]
+        if kind == "truncated":
+            refs = [(names[kind], best, boot_best), ("effective_context_full", full, boot_full)]
+        for name, ref, boot_ref in refs:
+            point = effective_n(means, ref, ns, tol)
+            per_boot = effective_n(boot_means, boot_ref, ns, tol)
+            elo, ehi = np.percentile(per_boot, [2.5, 97.5], method="nearest")
+            out[name] = {"n": point, "lo": int(elo), "hi": int(ehi)}
     return out
 
 

@@ -86,6 +86,8 @@ def summarise_probes(
                     "seed": p["run"]["seed"],
                     "run_dir": p["run"]["run_dir"],
                     "effective_context": own["effective_context"],
+                    "effective_context_full": own["effective_context_full"],
+                    "best_n": own["best"]["n"],
                     "order_context": own["order_context"],
                     "full_perplexity": own["full_perplexity"],
                 }
@@ -122,6 +124,20 @@ def _full_vs_run(summary: dict, runs: list[dict], grid: list[int]) -> dict[str, 
     }
 
 
+def _reference(m: dict, tol: float) -> str:
+    """What the effective context was measured against: the full context, or the best n
+    with the full context's effective context beside it when the loss rises past the best."""
+    b, full = m["best"], m["full"]
+    if b["n"] == full:
+        return f"loss within {tol:.0%} of the {full}-token context, its best"
+    f = m["effective_context_full"]
+    return (
+        f"loss within {tol:.0%} of its best, at {b['n']} tokens; the {full}-token context is "
+        f"{b['full_above_best']:.1%} worse, and against it the effective context would be "
+        f"{f['n']} ({f['lo']}–{f['hi']})"
+    )
+
+
 def _paper_sentence(label: str, m: dict, tol: float) -> str:
     e, o = m["effective_context"], m["order_context"]
     r = m["runs"][0]
@@ -129,7 +145,7 @@ def _paper_sentence(label: str, m: dict, tol: float) -> str:
     tokens = f"{r['tokens_trained']:,}" if r["tokens_trained"] else "?"
     return (
         f"{label}: effective context {e['n']} tokens{capped} (95% interval {e['lo']}–{e['hi']}, "
-        f"loss within {tol:.0%} of the {m['full']}-token context); word order matters within "
+        f"{_reference(m, tol)}); word order matters within "
         f"{o['n']} tokens ({o['lo']}–{o['hi']}). Khandelwal et al. 2018: about "
         f"{PAPER['effective_context']} tokens, order within 20–50. Differences: corpus "
         f"{r['corpus']} ({r['test_tokens']:,} test tokens) vs {PAPER['corpora']}; model "
