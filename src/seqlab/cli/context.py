@@ -29,8 +29,9 @@ def context(
 ) -> None:
     """Test loss with the context cut to the last n tokens, and with the tokens beyond n
     shuffled or replaced by random words (Khandelwal et al. 2018); each model's effective
-    context (the smallest n within --tolerance of the full-context loss), beside the
-    paper's ~200 tokens.
+    context (the smallest n within --tolerance of the lowest loss over the n kept; the
+    paper's reference, the full context's loss, is in --json as effective_context_full),
+    beside the paper's ~200 tokens.
 
     Example: seqlab context runs/text-lstm-3f9a1c2e7b runs/text-rnn-0c1d2e3f4a --out ctx.png
     """

@@ -149,13 +149,13 @@ def position_losses(
 # ----- statistics ----------------------------------------------------------------------
 
 
-def effective_n(losses: np.ndarray, full_loss: float | np.ndarray, ns: Sequence[int], tol: float):
-    """The smallest n whose mean loss is within ``tol`` (relative) of the full-context loss.
+def effective_n(losses: np.ndarray, reference: float | np.ndarray, ns: Sequence[int], tol: float):
+    """The smallest n whose mean loss is within ``tol`` (relative) of ``reference`` (a loss).
 
     ``losses`` ``(len(ns), ...)`` of means; returns an int array over the trailing axes
     (or an int). With the reference one of the losses (the best or the full context's, for
     truncation) some n always qualifies; otherwise ``ns[-1]`` is returned when none does."""
-    ok = losses <= (1.0 + tol) * np.asarray(full_loss)  # (len(ns), ...)
+    ok = losses <= (1.0 + tol) * np.asarray(reference)  # (len(ns), ...)
     first = np.where(ok.any(axis=0), ok.argmax(axis=0), len(ns) - 1)
     picked = np.asarray(ns)[first]
     return int(picked) if picked.ndim == 0 else picked
