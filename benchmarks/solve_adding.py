@@ -7,14 +7,16 @@ the TCN paper's Table 1 (Bai, Kolter & Koltun 2018; adding T = 600, final test M
         [--out benchmarks/solve-adding.json]
 
 Each model runs with its ``seqlab train`` defaults, except that a TCN whose default
-receptive field (757 inputs) is shorter than T gets the fewest levels that cover T (7 at
-T = 1000): below it the answer's first marker can be out of sight. Each cell is
-``seqlab.time_to_solve``: one run in a child process at 1 thread, stopped at
-the first validation whose MSE is below 0.01 ("solved", the time is the trainer's wall time
-then) or after ``--budget`` seconds ("not solved within the budget", with the best
-validation MSE reached). Cells run one after the other, T = 600 first; the JSON is rewritten
-after every cell, so an interrupted grid keeps what it measured. The load average at the
-start of each cell is recorded beside it.
+receptive field (757 inputs) is shorter than T gets the fewest levels that cover T (7 at T =
+1000): below it the answer's first marker can be out of sight. Each cell is
+``seqlab.time_to_solve``: one run in a child process at 1 thread, stopped at the first
+validation whose MSE is below 0.01 ("solved", the time is the trainer's wall time then) or
+after ``--budget`` seconds ("not solved within the budget", with the best validation MSE
+reached). A recipe with a schedule keeps its own steps (the TCN's cosine over 10,000), so
+its run can also end at its last step before the budget (``ended``: "steps"). Cells run one
+after the other, T = 600 first; the JSON is rewritten after every cell, so an interrupted
+grid keeps what it measured. The load average at the start of each cell is recorded beside
+it.
 """
 
 from __future__ import annotations
@@ -82,8 +84,8 @@ def main(argv: list[str]) -> None:
                     + (
                         f"solved in {cell['seconds']:.0f} s ({cell['steps']} steps)"
                         if cell["solved"]
-                        else f"not solved within {args.budget:.0f} s "
-                        f"(best valid MSE {cell['best_valid_mse']}, {cell['steps']} steps)"
+                        else f"not solved ({cell['ended']} ran out: {args.budget:.0f} s "
+                        f"budget; best valid MSE {cell['best_valid_mse']}, {cell['steps']} steps)"
                     ),
                     flush=True,
                 )

@@ -22,7 +22,7 @@ ROW_KEYS = {
     "peak_fraction",
     "peak_memory_mb",
 }
-SOLVE_KEYS = {"task", "seq_len", "seconds", "steps", "solved"}
+SOLVE_KEYS = {"task", "seq_len", "seconds", "steps", "solved", "ended"}
 
 
 def positive_finite(v) -> bool:
@@ -99,6 +99,23 @@ def test_solve_only_measures_time_to_solve_and_no_throughput(capsys):
     for r in rows:  # every evaluation, in order, and the best of them reported
         steps = [h[0] for h in r["history"]]
         assert steps == sorted(steps) and r["best_valid_mse"] == min(h[2] for h in r["history"])
+
+
+@pytest.mark.slow
+def test_time_to_solve_keeps_a_scheduled_recipe_s_steps_and_lifts_a_constant_one_s(tmp_path):
+    from seqlab.time_to_solve import time_to_solve
+
+    small = {"levels": 1, "kernel_size": 2, "hidden_size": 4, "eval_every": 10}
+    # the TCN's adding recipe anneals a cosine: its steps are the schedule's horizon
+    tcn = time_to_solve(10, 120, str(tmp_path), model="tcn", options={**small, "steps": 20})
+    assert tcn["settings"]["schedule"] == "cosine" and tcn["settings"]["steps"] == 20
+    assert tcn["ended"] in {"steps", "solved"} and tcn["history"][-1][0] <= 20
+    assert (tcn["ended"] == "solved") == tcn["solved"]
+    # a constant rate has no horizon: only the budget (or solving) stops the run
+    flat = time_to_solve(
+        10, 3, str(tmp_path), model="tcn", options={**small, "schedule": "constant"}
+    )
+    assert flat["settings"]["steps"] == 10**7 and flat["ended"] in {"budget", "solved"}
 
 
 @pytest.mark.slow

@@ -9,6 +9,13 @@ wall-clock budget, in a child process, stopped (SIGTERM: the trainer checkpoints
 at the first evaluation whose validation MSE is below ``SOLVED_MSE``; ``seconds`` is the
 trainer's wall time at that evaluation; ``history`` lists every evaluation as
 [step, seconds, validation MSE]. Part of ``seqlab bench``.
+
+How long a run may go. With a constant learning rate (every model's ``adding`` default but
+the TCN's) the run has no step limit (``steps`` = 10^7): only the budget stops it. A
+recipe with a schedule (the TCN's cosine to 0 over 10,000 steps) keeps its own steps, so
+the rate anneals as in the user's command. With 10^7 steps the cosine would stay at its
+starting rate for the whole budget. Such a run can end before the budget; ``ended`` says
+which limit stopped it ("solved", "steps" or "budget").
 """
 
 from __future__ import annotations
@@ -44,7 +51,9 @@ def time_to_solve(
 
     flat = {"task": "adding", "model": model, "seq_len": seq_len, **(options or {})}
     flat = apply_task_defaults(flat)
-    config = TrainConfig.from_flat({**flat, "steps": 10**7, "seed": seed})
+    scheduled = flat.get("schedule", "constant") != "constant"
+    steps = flat.get("steps", TrainConfig.steps) if scheduled else 10**7
+    config = TrainConfig.from_flat({**flat, "steps": steps, "seed": seed})
     config = replace(config, max_seconds=budget_s)
     folder = run_dir(config, out)
     proc = subprocess.Popen(
@@ -67,6 +76,8 @@ def time_to_solve(
         proc.wait()
     hit = hit or _first_solved(folder / METRICS_JSONL)
     rows = _history(folder / METRICS_JSONL)
+    last = rows[-1]["step"] if rows else 0
+    ended = "solved" if hit else "steps" if last >= config.steps else "budget"
     return {
         "task": "adding",
         "model": model,
@@ -75,6 +86,7 @@ def time_to_solve(
         "seconds": hit["seconds"] if hit else None,
         "steps": hit["step"] if hit else (rows[-1]["step"] if rows else 0),
         "solved": hit is not None,
+        "ended": ended,
         "best_valid_mse": min((r["valid_value"] for r in rows), default=None),
         "history": [[r["step"], r["seconds"], r["valid_value"]] for r in rows],
         "budget_s": budget_s,
@@ -88,6 +100,8 @@ def time_to_solve(
                 "lr",
                 "batch_size",
                 "clip",
+                "schedule",
+                "steps",
                 "forget_bias",
                 "path",
             )
