@@ -110,11 +110,11 @@ def test_text_defaults_build_exactly_the_measured_recipe():
 
 def test_adding_tcn_defaults_are_the_recipe_the_docs_state():
     """seqlab.defaults / RESULTS.md "TCN on the adding problem": Adam (AdamW without decay)
-    4e-3, batch 32, no clipping, cosine to 0 over 10,000 steps, validation every 1,000; the TCN's
+    2e-3, batch 32, no clipping, cosine to 0 over 10,000 steps, validation every 1,000; the TCN's
     own 30 channels, kernel 7, 6 levels (receptive field 757 >= 600)."""
     flat = apply_task_defaults({"task": "adding", "model": "tcn", "seq_len": 600})
     cfg = TrainConfig.from_flat(flat)
-    assert (cfg.optimizer, cfg.weight_decay, cfg.lr, cfg.batch_size) == ("adamw", 0.0, 4e-3, 32)
+    assert (cfg.optimizer, cfg.weight_decay, cfg.lr, cfg.batch_size) == ("adamw", 0.0, 2e-3, 32)
     assert (cfg.clip, cfg.schedule, cfg.warmup) == (None, "cosine", 0)
     assert (cfg.steps, cfg.eval_every) == (10000, 1000)
     assert (cfg.hidden_size, cfg.levels, cfg.kernel_size, cfg.dropout) == (30, 6, 7, 0.0)
@@ -134,7 +134,7 @@ def test_train_help_shows_the_adding_tcn_defaults(capsys):
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     out = " ".join(capsys.readouterr().out.replace("│", " ").split())
-    for shown in ("10000", "cosine", "0.004", "32", "1000"):
+    for shown in ("10000", "cosine", "0.002", "32", "1000"):
         assert f"adding --model tcn: {shown}" in out, shown
 
 

@@ -10,10 +10,11 @@ The TCN trains at AdamW 3e-3 (``TCN_LR``, the trainer's default), not at the 1e-
 recurrent models' recall runs use (``plan.RECALL_LR``). At 1e-2 the first steps collapse the
 TCN's features toward a constant (in a hand-written loop of seed 3 at d = 30, their spread
 over a batch at the last step fell from 1.26 to 0.10 within 20 steps, against 0.57 at 3e-3;
-that loop recovered by step 100), and whether a run recovers is a matter of its seed: at quick, d = 30 with L = 3 stayed at chance for 600 steps in seeds 0 and 3 and was
-learned in seeds 1 and 2, and at full L = 5 never left chance at d = 100. At 3e-3 seeds 0–3
-at d = 30 and seed 0 at d = 100 (L = 5) all reached validation accuracy 1.0 by the first
-check, step 50 (``benchmarks/RESULTS.md``, "tcn-sees-far: why d = 30 was not learned").
+that loop recovered by step 100), and whether a run recovers is a matter of its seed: at
+quick, d = 30 with L = 3 stayed at chance for 600 steps in seeds 0 and 3 and was learned in
+seeds 1 and 2, and at full L = 5 never left chance at d = 100. At 3e-3 seeds 0–3 at d = 30
+and seed 0 at d = 100 (L = 5) all reached validation accuracy 1.0 by the first check, step
+50 (``benchmarks/RESULTS.md``, "tcn-sees-far: why d = 30 was not learned").
 
 Beside each distance: the parameters of the shallowest TCN covering d and
 of the window MLP whose window is d (``seqlab.params.count_params``, same hidden size,
