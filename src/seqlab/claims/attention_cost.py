@@ -1,8 +1,9 @@
 """attention-cost: a causal Transformer recalls at any distance within its context, at a
 cost per sequence that grows as T².
 
-Experiment: (1) the recall task (plain symbols, the ffnn-window-blind runs' settings) with a
-one-layer causal Transformer whose context covers the whole sequence, at every distance d.
+Experiment: (1) the recall task (plain symbols, the ffnn-window-blind runs' settings but
+the rate: ``plan.FEEDFORWARD_RECALL_LR``, 3e-3, as 1e-2 left seeds part-way at d = 100) with
+a one-layer causal Transformer whose context covers the whole sequence, at every distance d.
 (2) Timing-dependent: forward+backward time of one batch of sequences, and the activation
 memory autograd holds for it (``seqlab.probes.activation_memory``), at several lengths T,
 for a fresh Transformer (H = 32, 4 heads, 1 layer, B = 2, 1 thread, ``cost_repeats`` rounds
@@ -88,6 +89,7 @@ def recall_transformer(p: Profile) -> dict[str, dict]:
             flat["hidden_size"] = s["hidden"] or flat["hidden_size"]
             flat["steps"] = s["steps"] or flat["steps"]
             flat["eval_every"] = max(1, flat["steps"] // 5)
+            flat["lr"] = plan.FEEDFORWARD_RECALL_LR  # 1e-2 stalled some seeds part-way
             flat.pop("forget_bias", None)  # no gates
             runs[f"recall/transformer/d{d}/s{seed}"] = flat
     return runs

@@ -18,10 +18,10 @@ improving and by how much.
 
 Beside the rule (not read by it): the newer models (``NEWER``: dilated TCN, causal
 Transformer, minGRU, minLSTM) on the same templates and the same text, with the same
-settings and the first seed only, for cost. The TCN is the shallowest stack of
-tcn-sees-far's kernel whose receptive field covers the templates' longest cue distance,
-trained at tcn-sees-far's rate (``TCN_LR``: 1e-2 collapses a TCN in some seeds);
-on text every model takes ``seqlab train``'s text recipe.
+settings and the first seed only, for cost, except that the TCN and the Transformer train
+at ``plan.FEEDFORWARD_RECALL_LR`` (1e-2 stalls them in some seeds). The TCN is the
+shallowest stack of tcn-sees-far's kernel whose receptive field covers the templates'
+longest cue distance. On text every model takes ``seqlab train``'s text recipe.
 
 Evidence: ``{"templates": [{"model", "window", "distance", "accuracy": est, "chance"}],
 "forgetting": {label: forgetting distance}, "corpus": [{"corpus", "model", "params",
@@ -102,15 +102,15 @@ def newer_models(p: Profile) -> tuple[str, ...]:
     return NEWER.get(p.name, NEWER["smoke"])
 
 
-def _tcn_levels(p: Profile, flat: dict) -> dict[str, Any]:
-    """tcn-sees-far's kernel and learning rate, and the fewest levels whose receptive field
-    covers the task's dependency span (the longest cue distance)."""
+def _tcn_levels(p: Profile, flat: dict) -> dict[str, int]:
+    """tcn-sees-far's kernel and the fewest levels whose receptive field covers the task's
+    dependency span (the longest cue distance)."""
     from seqlab.claims import tcn_sees_far  # its sizes (it imports the claims' common code)
 
     k = tcn_sees_far.sizes(p)["kernel"]
     cfg = TrainConfig.from_flat(flat)
     span = dependency_span(build_task(cfg.task, cfg.task_options, 0)) or 1
-    return {"kernel_size": k, "levels": levels_for(span, k), "lr": tcn_sees_far.TCN_LR}
+    return {"kernel_size": k, "levels": levels_for(span, k)}
 
 
 def alice_newer(p: Profile) -> dict[str, dict]:
@@ -123,6 +123,8 @@ def alice_newer(p: Profile) -> dict[str, dict]:
         for m in newer_models(p):
             flat = {**ref, "model": m}
             flat.pop("forget_bias", None)  # only the LSTM-family cells have a forget bias
+            if m in ("tcn", "transformer"):  # 1e-2 stalls them in some seeds
+                flat["lr"] = plan.FEEDFORWARD_RECALL_LR
             if m == "tcn":  # tcn-sees-far's recall recipe: its depth, kernel and rate
                 flat.update(_tcn_levels(p, flat))
             runs[f"alice/{m}/s{seed}"] = flat

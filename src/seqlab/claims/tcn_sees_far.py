@@ -77,7 +77,7 @@ SIZES: dict[str, dict[str, Any]] = {
 }
 
 
-TCN_LR = 3e-3  # see the module docstring: 1e-2 collapses the TCN's features in some seeds
+TCN_LR = plan.FEEDFORWARD_RECALL_LR  # 3e-3; the module docstring says why
 
 
 def sizes(p: Profile) -> dict[str, Any]:
