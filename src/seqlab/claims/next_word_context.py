@@ -125,7 +125,7 @@ def alice_newer(p: Profile) -> dict[str, dict]:
             flat.pop("forget_bias", None)  # only the LSTM-family cells have a forget bias
             if m in ("tcn", "transformer"):  # 1e-2 stalls them in some seeds
                 flat["lr"] = plan.FEEDFORWARD_RECALL_LR
-            if m == "tcn":  # tcn-sees-far's recall recipe: its depth, kernel and rate
+            if m == "tcn":  # tcn-sees-far's kernel, deep enough for the longest distance
                 flat.update(_tcn_levels(p, flat))
             runs[f"alice/{m}/s{seed}"] = flat
     return runs

@@ -6,15 +6,15 @@ at smoke), so the receptive field is r = 1 + 2(k − 1)(2^L − 1) with 2L convo
 O(log r). A TCN whose r covers the cue distance d (r ≥ d) sees it; one with r < d sees
 nothing that depends on the answer.
 
-The TCN trains at AdamW 3e-3 (``TCN_LR``, the trainer's default), not at the 1e-2 the
-recurrent models' recall runs use (``plan.RECALL_LR``). At 1e-2 the first steps collapse the
-TCN's features toward a constant (in a hand-written loop of seed 3 at d = 30, their spread
-over a batch at the last step fell from 1.26 to 0.10 within 20 steps, against 0.57 at 3e-3;
-that loop recovered by step 100), and whether a run recovers is a matter of its seed: at
-quick, d = 30 with L = 3 stayed at chance for 600 steps in seeds 0 and 3 and was learned in
-seeds 1 and 2, and at full L = 5 never left chance at d = 100. At 3e-3 seeds 0–3 at d = 30
-and seed 0 at d = 100 (L = 5) all reached validation accuracy 1.0 by the first check, step
-50 (``benchmarks/RESULTS.md``, "tcn-sees-far: why d = 30 was not learned").
+The TCN trains at AdamW 3e-3 (``plan.FEEDFORWARD_RECALL_LR``, the trainer's default), not at
+the 1e-2 the recurrent models' recall runs use (``plan.RECALL_LR``). At 1e-2 the first steps
+collapse the TCN's features toward a constant (in a hand-written loop of seed 3 at d = 30,
+their spread over a batch at the last step fell from 1.26 to 0.10 within 20 steps, against
+0.57 at 3e-3; that loop recovered by step 100), and whether a run recovers is a matter of
+its seed: at quick, d = 30 with L = 3 stayed at chance for 600 steps in seeds 0 and 3 and
+was learned in seeds 1 and 2, and at full L = 5 never left chance at d = 100. At 3e-3 seeds
+0–3 at d = 30 and seed 0 at d = 100 (L = 5) all reached validation accuracy 1.0 by the first
+check, step 50 (``benchmarks/RESULTS.md``, "tcn-sees-far: why d = 30 was not learned").
 
 Beside each distance: the parameters of the shallowest TCN covering d and
 of the window MLP whose window is d (``seqlab.params.count_params``, same hidden size,
@@ -77,9 +77,6 @@ SIZES: dict[str, dict[str, Any]] = {
 }
 
 
-TCN_LR = plan.FEEDFORWARD_RECALL_LR  # 3e-3; the module docstring says why
-
-
 def sizes(p: Profile) -> dict[str, Any]:
     """The TCN sizes of profile ``p`` (smoke's for a profile not in ``SIZES``)."""
     return SIZES.get(p.name, SIZES["smoke"])
@@ -96,7 +93,7 @@ def recall_tcn(p: Profile) -> dict[str, dict]:
         for d in fixed_distances(p):
             for L in levels(p):
                 flat = plan._recall(p, "tcn", None, d, seed)
-                flat.update(levels=L, kernel_size=s["kernel"], lr=TCN_LR)
+                flat.update(levels=L, kernel_size=s["kernel"], lr=plan.FEEDFORWARD_RECALL_LR)
                 flat["hidden_size"] = s["hidden"] or flat["hidden_size"]
                 flat["steps"] = s["steps"] or flat["steps"]
                 flat["eval_every"] = max(1, flat["steps"] // 5)

@@ -185,7 +185,9 @@ def summarise(
     out: dict[str, Any] = {"full_loss": full, "full_perplexity": math.exp(full), "curves": {}}
     names = {"truncated": "effective_context", "shuffled": "order_context"}
     names["replaced"] = "word_context"
-    boot_full = counts @ trunc[-1] / P  # (boot,)
+    boot_trunc = trunc @ counts.T / P  # (len(ns), boot)
+    boot_full = boot_trunc[-1]
+    boot_best = boot_trunc.min(axis=0)  # each resample's own best n
     trunc_means = trunc.mean(axis=1)  # (len(ns),)
     i = int(np.argmin(trunc_means))
     best = float(trunc_means[i])
@@ -195,7 +197,6 @@ def summarise(
         "perplexity": math.exp(best),
         "full_above_best": (full - best) / best,  # relative; 0 when the full context is best
     }
-    boot_best = (trunc @ counts.T / P).min(axis=0)  # (boot,): each resample's own best n
     for kind, nll in losses.items():
         means = nll.mean(axis=1)  # (len(ns),)
         boot_means = nll @ counts.T / P  # (len(ns), boot)
